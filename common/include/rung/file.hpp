@@ -1,0 +1,32 @@
+// rung/file.hpp: whole-file and whole-buffer I/O that retries EINTR and short transfers.
+#pragma once
+
+#include "rung/fd.hpp"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+
+namespace rung {
+
+// open(2) that throws: `open "path": No such file or directory`.
+unique_fd open_file(const std::string& path, int flags, mode_t mode = 0);
+
+// Read until `len` bytes or EOF; returns the count (short only at EOF).
+size_t read_full(int fd, void* buf, size_t len);
+// Write all of `data`, looping on short writes and EINTR.
+void write_full(int fd, std::string_view data);
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, std::string_view data, mode_t mode = 0644);
+// Write to "<path>.tmp.<pid>", fsync, then rename over `path`: a reader sees the old content
+// or the new one, never half of it.
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+
+bool path_exists(const std::string& path);
+bool is_directory(const std::string& path);
+// mkdir -p; existing directories are fine.
+void mkdir_all(const std::string& path, mode_t mode = 0755);
+
+} // namespace rung

@@ -1,0 +1,40 @@
+// rung/sys.hpp: the thin syscall layer.
+//
+// Each wrapper does one syscall and turns -1/errno into a rung::Error that names the operation
+// and its object. They do not log: the step function that calls them narrates (log::trace) why.
+#pragma once
+
+#include "rung/fd.hpp"
+
+#include <string>
+#include <sys/types.h>
+#include <utility>
+#include <vector>
+
+namespace rung::sys {
+
+// clone(2) used like fork(2): the child continues here with a copy of the address space, in the
+// new namespaces named by `flags` (CLONE_NEW*). SIGCHLD is added so waitpid() works as usual.
+// Must be called while the process has a single thread. Returns 0 in the child.
+pid_t clone_process(unsigned long flags);
+
+void mount(const std::string& source, const std::string& target, const std::string& fstype,
+           unsigned long flags, const std::string& data = "");
+void umount2(const std::string& target, int flags);
+void sethostname(const std::string& name);
+void chroot(const std::string& path);
+void chdir(const std::string& path);
+
+// A connected AF_UNIX SOCK_SEQPACKET pair, both ends CLOEXEC.
+std::pair<unique_fd, unique_fd> socketpair();
+
+// waitpid(2) retrying EINTR. Returns the raw wait status.
+int wait_for(pid_t pid);
+// The shell's convention for a wait status: the exit code, or 128+N for death by signal N.
+int exit_code_of(int wait_status);
+
+// Human-readable flag sets for the debug trace: "CLONE_NEWNS|CLONE_NEWPID".
+std::string clone_flags_string(unsigned long flags);
+std::string mount_flags_string(unsigned long flags);
+
+} // namespace rung::sys

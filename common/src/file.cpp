@@ -1,0 +1,96 @@
+#include "rung/file.hpp"
+
+#include "rung/error.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace rung {
+
+unique_fd open_file(const std::string& path, int flags, mode_t mode) {
+    int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+    if (fd < 0) throw_errno("open " + quote(path));
+    return unique_fd(fd);
+}
+
+size_t read_full(int fd, void* buf, size_t len) {
+    auto* p = static_cast<char*>(buf);
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = ::read(fd, p + done, len - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("read fd " + std::to_string(fd));
+        }
+        if (n == 0) break;
+        done += static_cast<size_t>(n);
+    }
+    return done;
+}
+
+void write_full(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("write fd " + std::to_string(fd));
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+}
+
+std::string read_file(const std::string& path) {
+    unique_fd fd = open_file(path, O_RDONLY);
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        size_t n = read_full(fd.get(), buf, sizeof buf);
+        out.append(buf, n);
+        if (n < sizeof buf) return out;
+    }
+}
+
+void write_file(const std::string& path, std::string_view data, mode_t mode) {
+    unique_fd fd = open_file(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    with_context("write " + quote(path), [&] { write_full(fd.get(), data); });
+    fd.close();
+}
+
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    ScopeGuard remove_tmp([&] { ::unlink(tmp.c_str()); });
+    {
+        unique_fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+        with_context("write " + quote(tmp), [&] { write_full(fd.get(), data); });
+        check(::fsync(fd.get()), "fsync " + quote(tmp));
+        fd.close();
+    }
+    check(::rename(tmp.c_str(), path.c_str()), "rename " + quote(tmp) + " to " + quote(path));
+    remove_tmp.dismiss();
+}
+
+bool path_exists(const std::string& path) {
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool is_directory(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void mkdir_all(const std::string& path, mode_t mode) {
+    if (path.empty()) return;
+    for (size_t pos = path.find('/', 1);; pos = path.find('/', pos + 1)) {
+        std::string part = path.substr(0, pos);
+        if (::mkdir(part.c_str(), mode) == -1 && errno != EEXIST)
+            throw_errno("mkdir " + quote(part));
+        if (pos == std::string::npos) break;
+    }
+    if (!is_directory(path))
+        throw Error("mkdir " + quote(path) + ": exists and is not a directory");
+}
+
+} // namespace rung

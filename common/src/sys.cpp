@@ -1,0 +1,132 @@
+#include "rung/sys.hpp"
+
+#include "rung/error.hpp"
+
+#include <csignal>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace rung::sys {
+
+pid_t clone_process(unsigned long flags) {
+    // The raw syscall, not glibc's clone(): with a null stack the child runs on a copy of the
+    // parent's stack, exactly like fork(), so init is ordinary C++ code after this call.
+    long pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    if (pid == -1) throw_errno("clone(" + clone_flags_string(flags) + ")");
+    return static_cast<pid_t>(pid);
+}
+
+void mount(const std::string& source, const std::string& target, const std::string& fstype,
+           unsigned long flags, const std::string& data) {
+    if (::mount(source.empty() ? nullptr : source.c_str(), target.c_str(),
+                fstype.empty() ? nullptr : fstype.c_str(), flags,
+                data.empty() ? nullptr : data.c_str()) == -1) {
+        std::string what = "mount " + quote(source) + " on " + quote(target);
+        if (!fstype.empty()) what += " (type " + fstype + ")";
+        if (flags != 0) what += " [" + mount_flags_string(flags) + "]";
+        throw_errno(what);
+    }
+}
+
+void umount2(const std::string& target, int flags) {
+    check(::umount2(target.c_str(), flags), "umount " + quote(target));
+}
+
+void sethostname(const std::string& name) {
+    check(::sethostname(name.data(), name.size()), "sethostname " + quote(name));
+}
+
+void chroot(const std::string& path) {
+    check(::chroot(path.c_str()), "chroot " + quote(path));
+}
+
+void chdir(const std::string& path) {
+    check(::chdir(path.c_str()), "chdir " + quote(path));
+}
+
+std::pair<unique_fd, unique_fd> socketpair() {
+    int sv[2];
+    check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
+    return {unique_fd(sv[0]), unique_fd(sv[1])};
+}
+
+int wait_for(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) == -1) {
+        if (errno != EINTR) throw_errno("waitpid " + std::to_string(pid));
+    }
+    return status;
+}
+
+int exit_code_of(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 1;
+}
+
+namespace {
+
+template <size_t N>
+std::string flags_string(unsigned long flags,
+                         const std::pair<unsigned long, const char*> (&names)[N]) {
+    std::string out;
+    for (const auto& [bit, name] : names) {
+        if ((flags & bit) == 0) continue;
+        if (!out.empty()) out += '|';
+        out += name;
+        flags &= ~bit;
+    }
+    if (flags != 0) {
+        if (!out.empty()) out += '|';
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "0x%lx", flags);
+        out += buf;
+    }
+    return out.empty() ? "0" : out;
+}
+
+} // namespace
+
+std::string clone_flags_string(unsigned long flags) {
+    static const std::pair<unsigned long, const char*> names[] = {
+        {CLONE_NEWNS, "CLONE_NEWNS"},         {CLONE_NEWUTS, "CLONE_NEWUTS"},
+        {CLONE_NEWIPC, "CLONE_NEWIPC"},       {CLONE_NEWPID, "CLONE_NEWPID"},
+        {CLONE_NEWNET, "CLONE_NEWNET"},       {CLONE_NEWUSER, "CLONE_NEWUSER"},
+        {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"}, {CLONE_NEWTIME, "CLONE_NEWTIME"},
+    };
+    return flags_string(flags, names);
+}
+
+std::string mount_flags_string(unsigned long flags) {
+    static const std::pair<unsigned long, const char*> names[] = {
+        {MS_RDONLY, "MS_RDONLY"},
+        {MS_NOSUID, "MS_NOSUID"},
+        {MS_NODEV, "MS_NODEV"},
+        {MS_NOEXEC, "MS_NOEXEC"},
+        {MS_SYNCHRONOUS, "MS_SYNCHRONOUS"},
+        {MS_REMOUNT, "MS_REMOUNT"},
+        {MS_MANDLOCK, "MS_MANDLOCK"},
+        {MS_DIRSYNC, "MS_DIRSYNC"},
+        {MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"},
+        {MS_NOATIME, "MS_NOATIME"},
+        {MS_NODIRATIME, "MS_NODIRATIME"},
+        {MS_BIND, "MS_BIND"},
+        {MS_MOVE, "MS_MOVE"},
+        {MS_REC, "MS_REC"},
+        {MS_SILENT, "MS_SILENT"},
+        {MS_UNBINDABLE, "MS_UNBINDABLE"},
+        {MS_PRIVATE, "MS_PRIVATE"},
+        {MS_SLAVE, "MS_SLAVE"},
+        {MS_SHARED, "MS_SHARED"},
+        {MS_RELATIME, "MS_RELATIME"},
+        {MS_STRICTATIME, "MS_STRICTATIME"},
+        {MS_LAZYTIME, "MS_LAZYTIME"},
+    };
+    return flags_string(flags, names);
+}
+
+} // namespace rung::sys

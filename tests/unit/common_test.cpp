@@ -1,0 +1,156 @@
+// Unit tests for common/: errors, fds, files, the sync channel, flag strings.
+#include "rung/error.hpp"
+#include "rung/fd.hpp"
+#include "rung/file.hpp"
+#include "rung/json.hpp"
+#include "rung/sync.hpp"
+#include "rung/sys.hpp"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+using namespace rung;
+
+namespace {
+
+// A private temporary directory, removed with its files at scope exit.
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char tmpl[] = "/tmp/rung-unit-XXXXXX";
+        REQUIRE(::mkdtemp(tmpl) != nullptr);
+        path = tmpl;
+    }
+    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+};
+
+bool fd_is_open(int fd) {
+    return ::fcntl(fd, F_GETFD) != -1;
+}
+
+} // namespace
+
+TEST_CASE("Error carries context, errno and an exit status") {
+    Error e("mount \"proc\" on \"/proc\"", EPERM);
+    CHECK(std::string(e.what()) == "mount \"proc\" on \"/proc\": Operation not permitted");
+    e.add_context("init").add_context("create");
+    CHECK(std::string(e.what()) ==
+          "create: init: mount \"proc\" on \"/proc\": Operation not permitted");
+    CHECK(e.message() == "create: init: mount \"proc\" on \"/proc\"");
+    CHECK(e.err() == EPERM);
+    CHECK(e.exit_status() == 1);
+    CHECK(Error("x").set_exit_status(127).exit_status() == 127);
+    CHECK(std::string(Error("no errno").what()) == "no errno");
+}
+
+TEST_CASE("check() throws on -1 with errno and passes other values through") {
+    CHECK(check(5, "op") == 5);
+    errno = ENOENT;
+    CHECK_THROWS_WITH_AS(check(-1, "open \"x\""), "open \"x\": No such file or directory", Error);
+}
+
+TEST_CASE("with_context prefixes only Errors that pass through") {
+    CHECK(with_context("outer", [] { return 3; }) == 3);
+    CHECK_THROWS_WITH_AS(with_context("outer", []() -> int { throw Error("inner"); }),
+                         "outer: inner", Error);
+}
+
+TEST_CASE("quote escapes quotes, backslashes and control characters") {
+    CHECK(quote("plain") == "\"plain\"");
+    CHECK(quote("a\"b\\c") == "\"a\\\"b\\\\c\"");
+    CHECK(quote("line\nbreak") == "\"line\\x0abreak\"");
+}
+
+TEST_CASE("unique_fd closes on destruction, moves, and releases") {
+    int raw;
+    {
+        unique_fd fd(::open("/dev/null", O_RDONLY));
+        raw = fd.get();
+        REQUIRE(fd_is_open(raw));
+        unique_fd moved = std::move(fd);
+        CHECK_FALSE(fd);
+        CHECK(moved.get() == raw);
+    }
+    CHECK_FALSE(fd_is_open(raw));
+
+    unique_fd fd(::open("/dev/null", O_RDONLY));
+    int released = fd.release();
+    CHECK_FALSE(fd);
+    CHECK(fd_is_open(released));
+    ::close(released);
+}
+
+TEST_CASE("ScopeGuard runs unless dismissed") {
+    int runs = 0;
+    {
+        ScopeGuard g([&] { ++runs; });
+    }
+    CHECK(runs == 1);
+    {
+        ScopeGuard g([&] { ++runs; });
+        g.dismiss();
+    }
+    CHECK(runs == 1);
+}
+
+TEST_CASE("files: atomic write, read back, mkdir_all, errors name the path") {
+    TempDir dir;
+    std::string f = dir.path + "/state.json";
+    write_file_atomic(f, "{\"a\":1}");
+    CHECK(read_file(f) == "{\"a\":1}");
+    write_file_atomic(f, "second");
+    CHECK(read_file(f) == "second");
+    CHECK_FALSE(path_exists(f + ".tmp." + std::to_string(::getpid())));
+
+    mkdir_all(dir.path + "/a/b/c");
+    CHECK(is_directory(dir.path + "/a/b/c"));
+    mkdir_all(dir.path + "/a/b/c"); // existing is fine
+    CHECK_THROWS_WITH_AS(mkdir_all(f + "/x"), doctest::Contains("Not a directory"), Error);
+    CHECK_THROWS_WITH_AS(read_file(dir.path + "/missing"),
+                         doctest::Contains("/missing\": No such file or directory"), Error);
+}
+
+TEST_CASE("read_json_file names the file and the parse position") {
+    TempDir dir;
+    std::string f = dir.path + "/config.json";
+    write_file(f, "{\"ok\": [1, 2,]}");
+    CHECK_THROWS_WITH_AS(read_json_file(f, "config.json"),
+                         doctest::Contains("config.json: parse error at line 1"), Error);
+    write_file(f, "{\"ok\": true}");
+    CHECK(read_json_file(f, "config.json")["ok"] == true);
+    CHECK_THROWS_WITH_AS(read_json_file(dir.path + "/nope.json", "nope.json"),
+                         doctest::Contains("nope.json: cannot read"), Error);
+}
+
+TEST_CASE("sync frames round-trip, long messages are cut, EOF is nullopt") {
+    auto [a, b] = sys::socketpair();
+    sync::send(a.get(), sync::Type::error, EPERM, "mount \"proc\"");
+    auto f = sync::receive(b.get());
+    REQUIRE(f);
+    CHECK(f->type == sync::Type::error);
+    CHECK(f->err == EPERM);
+    CHECK(f->message == "mount \"proc\"");
+
+    sync::send(a.get(), sync::Type::ready, 0, std::string(5000, 'x'));
+    f = sync::receive(b.get());
+    REQUIRE(f);
+    CHECK(f->message.size() == sync::kMaxMessage);
+
+    a.reset();
+    CHECK_FALSE(sync::receive(b.get()));
+}
+
+TEST_CASE("flag strings name every bit and show unknown ones in hex") {
+    CHECK(sys::clone_flags_string(CLONE_NEWPID | CLONE_NEWNS) == "CLONE_NEWNS|CLONE_NEWPID");
+    CHECK(sys::clone_flags_string(0) == "0");
+    CHECK(sys::mount_flags_string(MS_REC | MS_PRIVATE) == "MS_REC|MS_PRIVATE");
+    CHECK(sys::mount_flags_string(MS_BIND | (1UL << 30)) == "MS_BIND|0x40000000");
+}
+
+TEST_CASE("exit_code_of follows the shell: status, or 128+signal") {
+    CHECK(sys::exit_code_of(3 << 8) == 3);
+    CHECK(sys::exit_code_of(9) == 137);
+}
