@@ -1,0 +1,95 @@
+# helpers.bash: shared by every file of the OCI suite.
+#
+# The suite runs once per phase. scripts/test.sh sets:
+#   RUNG   the binary under test (build/phaseN-<name>/rung)
+#   PHASE  its phase number
+# Each test states the first phase that must pass it with `require_phase N`.
+
+export BATS_LIB_PATH=${BATS_LIB_PATH:-/usr/lib/bats}
+bats_load_library bats-support
+bats_load_library bats-assert
+
+: "${RUNG:?set RUNG to the rung binary under test}"
+: "${PHASE:?set PHASE to the phase number of RUNG}"
+REPO_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+export ROOTFS_CACHE=${ROOTFS_CACHE:-$REPO_ROOT/build/rootfs}
+
+# Skip (with the reason printed by the runner) when RUNG is older than the phase that adds the
+# feature under test.
+require_phase() {
+    if ((PHASE < $1)); then
+        skip "needs phase $1 (this is phase $PHASE)"
+    fi
+}
+
+# A fresh bundle per test in $BATS_TEST_TMPDIR, and a private state root, so tests never see
+# each other's containers. BUNDLE, ROOTFS and ROOT are set for the test.
+setup_bundle() {
+    BUNDLE=$BATS_TEST_TMPDIR/bundle
+    ROOTFS=$BUNDLE/rootfs
+    ROOT=$BATS_TEST_TMPDIR/state
+    "$REPO_ROOT/scripts/mkbundle.sh" "$BUNDLE" >/dev/null
+}
+
+# update_config 'jq expression': edit the bundle's config.json in place.
+update_config() {
+    local tmp=$BUNDLE/config.json.tmp
+    jq "$@" "$BUNDLE/config.json" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
+}
+
+# rung ARGS...: the runtime under test with this test's private --root (phase 2 on).
+rung() {
+    if ((PHASE >= 2)); then
+        "$RUNG" --root "$ROOT" "$@"
+    else
+        "$RUNG" "$@"
+    fi
+}
+
+# run_container [--hostname NAME] CMD ARGS...: run CMD to completion in a new container, in the
+# way each phase offers: `run --rootfs` in phase 1, `run --bundle ID` from config.json after.
+run_container() {
+    local hostname=""
+    if [[ ${1:-} == --hostname ]]; then
+        hostname=$2
+        shift 2
+    fi
+    if ((PHASE == 1)); then
+        rung run --rootfs "$ROOTFS" ${hostname:+--hostname "$hostname"} -- "$@"
+    else
+        local args
+        args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .)
+        update_config --argjson a "$args" '.process.args = $a'
+        [[ -n $hostname ]] && update_config --arg h "$hostname" '.hostname = $h'
+        rung run --bundle "$BUNDLE" "ctr-$BATS_TEST_NUMBER-$$"
+    fi
+}
+
+# Remove what a test may have left: containers in its root, then any mount below its temp dir.
+teardown_bundle() {
+    if ((PHASE >= 2)) && [[ -d ${ROOT:-} ]]; then
+        local id
+        for id in $("$RUNG" --root "$ROOT" list -q 2>/dev/null); do
+            "$RUNG" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
+        done
+    fi
+    local m
+    for m in $(awk -v t="$BATS_TEST_TMPDIR" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
+        umount -R "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done
+}
+
+# The number of host mounts whose path lies below this test's temp dir.
+mounts_below_tmpdir() {
+    awk -v t="$BATS_TEST_TMPDIR" 'index($5, t) == 1' /proc/self/mountinfo | wc -l
+}
+
+# wait_for CMD...: retry CMD for up to 5 s.
+wait_for() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    return 1
+}
