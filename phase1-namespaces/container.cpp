@@ -46,7 +46,7 @@ unique_fd block_signals() {
 }
 
 pid_t spawn_init(const RunOptions& opts, unique_fd& parent_end, unique_fd& child_end) {
-    log::trace("parent", "runtime-spec: config-linux.md, namespaces", "clone(",
+    log::trace("parent", "runtime-spec: config-linux.md, namespaces", "clone3(",
                sys::clone_flags_string(kNamespaces), "|SIGCHLD)");
     pid_t pid = sys::clone_process(kNamespaces);
     if (pid == 0) {

@@ -3,6 +3,7 @@
 #include "rung/error.hpp"
 
 #include <csignal>
+#include <linux/sched.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -13,10 +14,15 @@
 namespace rung::sys {
 
 pid_t clone_process(unsigned long flags) {
-    // The raw syscall, not glibc's clone(): with a null stack the child runs on a copy of the
-    // parent's stack, exactly like fork(), so init is ordinary C++ code after this call.
-    long pid = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-    if (pid == -1) throw_errno("clone(" + clone_flags_string(flags) + ")");
+    // clone3(2), not glibc's clone(): with no stack given, the child runs on a copy of the
+    // parent's stack, exactly like fork(), so init is ordinary C++ code after this call. clone3
+    // also takes every namespace flag (clone()'s low byte is the exit signal, which collides
+    // with CLONE_NEWTIME).
+    clone_args args{};
+    args.flags = flags;
+    args.exit_signal = SIGCHLD;
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid == -1) throw_errno("clone3(" + clone_flags_string(flags) + ")");
     return static_cast<pid_t>(pid);
 }
 

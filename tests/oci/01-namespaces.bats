@@ -93,7 +93,7 @@ teardown() {
 
 @test "a command that is not found exits 127 and names the command" {
     require_phase 1
-    run run_container no-such-command
+    run -127 run_container no-such-command
     assert_failure 127
     assert_output --partial '"no-such-command"'
     assert_output --partial 'not found'
@@ -151,7 +151,7 @@ teardown() {
     fi
     assert_success
     local clone host root proc exec
-    clone=$(grep -n 'clone(.*CLONE_NEWPID' <<<"$output" | head -1 | cut -d: -f1)
+    clone=$(grep -nE 'clone3?\(.*CLONE_NEWPID' <<<"$output" | head -1 | cut -d: -f1)
     host=$(grep -n 'sethostname("narrated")' <<<"$output" | head -1 | cut -d: -f1)
     root=$(grep -nE '(chroot|pivot_root)\(' <<<"$output" | head -1 | cut -d: -f1)
     proc=$(grep -nE 'mount\("proc", ".*proc", "proc"' <<<"$output" | head -1 | cut -d: -f1)

@@ -13,7 +13,7 @@
 
 namespace rung::sys {
 
-// clone(2) used like fork(2): the child continues here with a copy of the address space, in the
+// clone3(2) used like fork(2): the child continues here with a copy of the address space, in the
 // new namespaces named by `flags` (CLONE_NEW*). SIGCHLD is added so waitpid() works as usual.
 // Must be called while the process has a single thread. Returns 0 in the child.
 pid_t clone_process(unsigned long flags);
