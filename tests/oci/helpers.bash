@@ -5,6 +5,7 @@
 #   PHASE  its phase number
 # Each test states the first phase that must pass it with `require_phase N`.
 
+bats_require_minimum_version 1.5.0
 export BATS_LIB_PATH=${BATS_LIB_PATH:-/usr/lib/bats}
 bats_load_library bats-support
 bats_load_library bats-assert
