@@ -35,8 +35,8 @@ fi
 rm -f /tmp/rung-format.$$
 
 echo "== build"
-if ! cmake -S . -B "$build" -DRUNG_WERROR=ON >/dev/null || ! cmake --build "$build" -j "$(nproc)" >"$build.log" 2>&1; then
-    tail -40 "$build.log" 2>/dev/null
+if ! cmake -S . -B "$build" -DRUNG_WERROR=ON >/dev/null || ! cmake --build "$build" -j "$(nproc)" >"$build/build.log" 2>&1; then
+    tail -40 "$build/build.log" 2>/dev/null
     echo "0 passed, 1 failed"
     exit 1
 fi
