@@ -74,6 +74,12 @@ teardown_bundle() {
             "$RUNG" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
         done
     fi
+    # A failed test may leave `rung run` in the foreground: kill it and its container.
+    local pid
+    for pid in $(pgrep -f -- "$BATS_TEST_TMPDIR" || true); do
+        pkill -KILL -P "$pid" 2>/dev/null || true
+        kill -KILL "$pid" 2>/dev/null || true
+    done
     local m
     for m in $(awk -v t="$BATS_TEST_TMPDIR" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
         umount -R "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
