@@ -38,19 +38,6 @@ const char* level_name(Level l) {
     return "info";
 }
 
-std::string now_rfc3339() {
-    using namespace std::chrono;
-    auto now = system_clock::now();
-    std::time_t t = system_clock::to_time_t(now);
-    auto ns = duration_cast<nanoseconds>(now.time_since_epoch()).count() % 1000000000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[64];
-    size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(ns));
-    return buf;
-}
-
 void emit(int fd, Format format, Level level, std::string_view msg) {
     std::string line;
     if (format == Format::json) {
@@ -71,6 +58,19 @@ void emit(int fd, Format format, Level level, std::string_view msg) {
 }
 
 } // namespace
+
+std::string now_rfc3339() {
+    using namespace std::chrono;
+    auto now = system_clock::now();
+    std::time_t t = system_clock::to_time_t(now);
+    auto ns = duration_cast<nanoseconds>(now.time_since_epoch()).count() % 1000000000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(ns));
+    return buf;
+}
 
 void configure(const Options& opts) {
     Sink& s = sink();

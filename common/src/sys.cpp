@@ -3,10 +3,12 @@
 #include "rung/error.hpp"
 
 #include <csignal>
+#include <cstring>
 #include <linux/sched.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +56,22 @@ void chdir(const std::string& path) {
     check(::chdir(path.c_str()), "chdir " + quote(path));
 }
 
+void mkfifo(const std::string& path, mode_t mode) {
+    check(::mkfifo(path.c_str(), mode), "mkfifo " + quote(path));
+}
+
+// glibc 2.36 has wrappers for these two, Ubuntu 22.04's 2.35 does not: call the kernel directly.
+unique_fd pidfd_open(pid_t pid) {
+    long fd = ::syscall(SYS_pidfd_open, pid, 0);
+    if (fd == -1) throw_errno("pidfd_open " + std::to_string(pid));
+    return unique_fd(static_cast<int>(fd));
+}
+
+void pidfd_send_signal(int pidfd, int sig, pid_t pid) {
+    if (::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) == -1)
+        throw_errno("kill " + std::to_string(pid) + " with " + signal_name(sig));
+}
+
 std::pair<unique_fd, unique_fd> socketpair() {
     int sv[2];
     check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
@@ -72,6 +90,15 @@ int exit_code_of(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
     return 1;
+}
+
+std::string signal_name(int sig) {
+    if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
+        int offset = sig - SIGRTMIN;
+        return offset == 0 ? "SIGRTMIN" : "SIGRTMIN+" + std::to_string(offset);
+    }
+    const char* abbrev = sigabbrev_np(sig);
+    return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
 }
 
 namespace {

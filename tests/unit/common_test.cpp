@@ -6,10 +6,17 @@
 #include "rung/sync.hpp"
 #include "rung/sys.hpp"
 
+#include "rung/log.hpp"
+
+#include <csignal>
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <regex>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace rung;
@@ -153,4 +160,49 @@ TEST_CASE("flag strings name every bit and show unknown ones in hex") {
 TEST_CASE("exit_code_of follows the shell: status, or 128+signal") {
     CHECK(sys::exit_code_of(3 << 8) == 3);
     CHECK(sys::exit_code_of(9) == 137);
+}
+
+TEST_CASE("mkfifo makes a named pipe and refuses to replace anything") {
+    TempDir dir;
+    std::string f = dir.path + "/exec.fifo";
+    sys::mkfifo(f, 0600);
+    struct stat st;
+    REQUIRE(::lstat(f.c_str(), &st) == 0);
+    CHECK(S_ISFIFO(st.st_mode));
+    CHECK_THROWS_WITH_AS(sys::mkfifo(f, 0600), doctest::Contains("exec.fifo\": File exists"),
+                         Error);
+}
+
+TEST_CASE("a pidfd signals its process and turns readable when it exits") {
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        ::pause();
+        ::_exit(0);
+    }
+    unique_fd pidfd = sys::pidfd_open(child);
+    pollfd p{pidfd.get(), POLLIN, 0};
+    CHECK(::poll(&p, 1, 0) == 0); // alive: not readable yet
+    sys::pidfd_send_signal(pidfd.get(), SIGKILL, child);
+    CHECK(::poll(&p, 1, 5000) == 1);
+    int status = sys::wait_for(child);
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGKILL);
+    // Reaped: the pid may be reused, but the pidfd still names the old process.
+    CHECK_THROWS_WITH_AS(sys::pidfd_send_signal(pidfd.get(), SIGTERM, child),
+                         doctest::Contains("with SIGTERM: No such process"), Error);
+    CHECK_THROWS_AS(sys::pidfd_open(-1), Error);
+}
+
+TEST_CASE("signal_name names classic and real-time signals") {
+    CHECK(sys::signal_name(SIGKILL) == "SIGKILL");
+    CHECK(sys::signal_name(SIGTERM) == "SIGTERM");
+    CHECK(sys::signal_name(SIGRTMIN) == "SIGRTMIN");
+    CHECK(sys::signal_name(SIGRTMIN + 2) == "SIGRTMIN+2");
+    CHECK(sys::signal_name(99) == "signal 99");
+}
+
+TEST_CASE("now_rfc3339 is UTC with nanoseconds") {
+    std::string t = log::now_rfc3339();
+    CHECK(std::regex_match(t, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)")));
 }

@@ -42,6 +42,10 @@ inline void error(std::string_view msg) {
     write(Level::error, msg);
 }
 
+// The current time as RFC 3339 in UTC with nanoseconds, "2024-05-01T12:00:00.123456789Z": the
+// time of a JSON log line, and wherever else rung records a moment (state.json's "created").
+std::string now_rfc3339();
+
 // Concatenate anything streamable.
 template <class... A>
 std::string cat(const A&... parts) {

@@ -25,6 +25,16 @@ void sethostname(const std::string& name);
 void chroot(const std::string& path);
 void chdir(const std::string& path);
 
+// mkfifo(3): a named pipe at `path`. It is an error if anything exists there already.
+void mkfifo(const std::string& path, mode_t mode);
+
+// pidfd_open(2): an fd that names one process for as long as the fd is open, even after the pid
+// number has been reused. poll(2) reports it readable once the process has exited. Fails with
+// ESRCH when no process has that pid.
+unique_fd pidfd_open(pid_t pid);
+// pidfd_send_signal(2): signal exactly the process the pidfd names. `pid` is only for messages.
+void pidfd_send_signal(int pidfd, int sig, pid_t pid);
+
 // A connected AF_UNIX SOCK_SEQPACKET pair, both ends CLOEXEC.
 std::pair<unique_fd, unique_fd> socketpair();
 
@@ -32,6 +42,9 @@ std::pair<unique_fd, unique_fd> socketpair();
 int wait_for(pid_t pid);
 // The shell's convention for a wait status: the exit code, or 128+N for death by signal N.
 int exit_code_of(int wait_status);
+
+// A signal's name for messages: "SIGKILL", "SIGRTMIN+2", or "signal 99" if it has none.
+std::string signal_name(int sig);
 
 // Human-readable flag sets for the debug trace: "CLONE_NEWNS|CLONE_NEWPID".
 std::string clone_flags_string(unsigned long flags);
