@@ -1,0 +1,213 @@
+// init: the first process of the container, from clone(2) to execve(2).
+//
+// Each step is a small function that leads with the rule it implements and narrates itself under
+// --debug. container_init() is the ordered list of steps and the single exit point for errors.
+//
+// Phase 2 splits the list in two. Everything up to report_ready() is `create`; then init blocks
+// on the exec FIFO until `rung start` opens it, and only then execs the user's program.
+#include "init.hpp"
+
+#include "rung/error.hpp"
+#include "rung/fd.hpp"
+#include "rung/file.hpp"
+#include "rung/log.hpp"
+#include "rung/sync.hpp"
+#include "rung/sys.hpp"
+
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/mount.h>
+#include <unistd.h>
+
+namespace rung {
+namespace {
+
+// What execvp(3) searches when the environment has no PATH.
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// runtime-linux.md, "File descriptors": only stdin, stdout and stderr stay open for the
+// application. rung opens all its own fds O_CLOEXEC, so they vanish at execve. What our caller
+// let us inherit (no FD_CLOEXEC) is closed now: a created container must not hold, say, a pipe
+// whose other end its caller reads until EOF.
+void close_inherited_fds() {
+    std::vector<int> inherited;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        int fd = std::stoi(entry.path().filename());
+        int flags = ::fcntl(fd, F_GETFD);
+        if (fd > STDERR_FILENO && flags != -1 && !(flags & FD_CLOEXEC)) inherited.push_back(fd);
+    }
+    for (int fd : inherited) {
+        log::trace("init", "runtime-linux.md: File descriptors", "close(", fd, ")");
+        unique_fd(fd).reset();
+    }
+}
+
+// CLONE_NEWNS gives init a copy of the host's mount table, but copies of shared mounts stay
+// joined to the host's peer group: a mount made here would appear on the host too. Make every
+// mount private first, recursively, so nothing propagates out of the container.
+void make_mounts_private() {
+    log::trace("init", "mount namespace: stop propagation to the host",
+               "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE)");
+    sys::mount("", "/", "", MS_REC | MS_PRIVATE);
+}
+
+// The UTS namespace gives the container its own hostname; the host's is untouched. Without a
+// hostname in config.json the namespace keeps the copy of the host's it started with.
+void set_hostname(const std::string& name) {
+    if (name.empty()) return;
+    log::trace("init", "runtime-spec: hostname", "sethostname(", quote(name), ")");
+    sys::sethostname(name);
+}
+
+// runtime.md, "Create": process.args MUST NOT run until start. Init will wait for start on the
+// exec FIFO in the state directory, a path it can no longer name once it has left the host's
+// root. So hold the FIFO now with O_PATH, which names the inode without opening it for I/O and
+// therefore does not block.
+unique_fd hold_exec_fifo(const std::string& path) {
+    log::trace("init", "runtime.md: Create, process.args MUST NOT be applied yet", "open(",
+               quote(path), ", O_PATH)");
+    return open_file(path, O_PATH);
+}
+
+// Phase 2 changes the root with chroot(2), as phase 1 did. Phase 3 replaces it with
+// pivot_root(2), which moves the old root away entirely.
+void enter_rootfs(const std::string& rootfs) {
+    log::trace("init", "runtime-spec: root.path", "chroot(", quote(rootfs), ")");
+    sys::chroot(rootfs);
+    log::trace("init", "", "chdir(\"/\")");
+    sys::chdir("/");
+}
+
+// A new PID namespace needs its own /proc: the host's would show the host's processes, and
+// tools such as ps read /proc to see which processes exist.
+void mount_proc() {
+    constexpr unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    log::trace("init", "runtime-spec: config-linux.md, /proc in a new pid namespace",
+               "mount(\"proc\", \"/proc\", \"proc\", ", sys::mount_flags_string(flags), ")");
+    sys::mount("proc", "/proc", "proc", flags);
+}
+
+// config.md, process.cwd: the working directory for the executable. Applied at create (the spec
+// allows the non-args process properties then) so that a bad cwd fails create, not start.
+void enter_cwd(const std::string& cwd) {
+    log::trace("init", "runtime-spec: process.cwd", "chdir(", quote(cwd), ")");
+    sys::chdir(cwd);
+}
+
+// A shell's convention for a command it cannot run: 127 not found, 126 found but not executable.
+Error exec_error(const std::string& file, int err) {
+    Error e("exec " + quote(file), err);
+    e.set_exit_status(err == ENOENT ? 127 : 126);
+    return e;
+}
+
+// config.md, process.args: args[0] has execvp's semantics, searched in the container's PATH (from
+// process.env, never the runtime's), inside the new root. Done at create, so that a command that
+// is not there fails create rather than start.
+std::string find_executable(const std::string& cmd, const std::vector<std::string>& env) {
+    std::string path = kDefaultPath;
+    for (const auto& e : env)
+        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+    if (cmd.find('/') != std::string::npos) {
+        if (::access(cmd.c_str(), X_OK) == 0) return cmd;
+        throw exec_error(cmd, errno);
+    }
+    for (size_t start = 0;;) {
+        size_t end = path.find(':', start);
+        std::string dir = path.substr(start, end - start);
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    throw Error("exec " + quote(cmd) + ": executable file not found in $PATH").set_exit_status(127);
+}
+
+// runtime.md, lifecycle step 2 is done: the environment exists and the program has not run.
+// `rung create` may now write the state and exit.
+void report_ready(int sync_fd) {
+    log::trace("init", "runtime.md: Create done, waiting for start", "send(sync, ready)");
+    sync::send(sync_fd, sync::Type::ready);
+}
+
+// runtime.md, "Start". Opening a FIFO for writing blocks in the kernel until someone opens it
+// for reading, and that someone is `rung start`. The FIFO is reopened through the container's
+// own /proc: /proc/self/fd/N of the O_PATH fd leads to the inode, whatever our root is now. One
+// byte tells start we are off. The write end stays open until execve closes it (O_CLOEXEC):
+// start reads EOF when the program runs, or the error text if execve fails.
+unique_fd wait_for_start(int held_fifo) {
+    std::string path = "/proc/self/fd/" + std::to_string(held_fifo);
+    log::trace("init", "runtime.md: Start, blocks until start opens the FIFO", "open(", quote(path),
+               ", O_WRONLY)");
+    unique_fd fifo = open_file(path, O_WRONLY);
+    log::trace("init", "", "write(fifo, \"0\")   # started");
+    write_full(fifo.get(), "0");
+    return fifo;
+}
+
+// config.md, process: args and env exactly as given; the environment is the container's, not the
+// runtime's.
+[[noreturn]] void exec_process(const std::string& file, const Process& process) {
+    std::vector<char*> argv, envp;
+    for (const auto& a : process.args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : process.env)
+        envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+
+    // `rung run` blocked signals to forward them; the container starts with none blocked.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+
+    log::trace("init", "runtime-spec: process.args", "execve(", quote(file), ", ",
+               process.args.size(), " args, ", process.env.size(), " env)");
+    ::execve(file.c_str(), argv.data(), envp.data());
+    throw exec_error(file, errno);
+}
+
+// Before start, the parent reads the sync socket; after start, `rung start` reads the FIFO.
+void report_failure(int sync_fd, int started_fd, const Error& e) noexcept {
+    if (started_fd < 0) {
+        sync::send(sync_fd, sync::Type::error, e.err(), e.message());
+        return;
+    }
+    // If start went away, the write fails instead of killing us with SIGPIPE; init exits next
+    // anyway, so the ignored disposition never reaches a program.
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        write_full(started_fd, e.what());
+    } catch (...) {
+        // Nobody to tell; the exit status still does.
+    }
+}
+
+} // namespace
+
+void container_init(const Spec& spec, const std::string& rootfs, const std::string& fifo_path,
+                    int sync_fd) {
+    unique_fd started; // the FIFO's write end, once start has opened it
+    try {
+        close_inherited_fds();
+        make_mounts_private();
+        set_hostname(spec.hostname);
+        unique_fd fifo = hold_exec_fifo(fifo_path);
+        enter_rootfs(rootfs);
+        mount_proc();
+        enter_cwd(spec.process.cwd);
+        std::string file = find_executable(spec.process.args[0], spec.process.env);
+        report_ready(sync_fd);
+        started = wait_for_start(fifo.get());
+        exec_process(file, spec.process);
+    } catch (const Error& e) {
+        report_failure(sync_fd, started.get(), e);
+        ::_exit(e.exit_status());
+    } catch (const std::exception& e) {
+        report_failure(sync_fd, started.get(), Error(e.what()));
+    }
+    ::_exit(1);
+}
+
+} // namespace rung
