@@ -100,3 +100,39 @@ wait_for() {
     done
     return 1
 }
+
+# set_args CMD ARGS...: make CMD ARGS the bundle's process.args.
+set_args() {
+    local args
+    args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .)
+    update_config --argjson a "$args" '.process.args = $a'
+}
+
+# create_container ID [CMD ARGS...] (phase 2 on): `rung create ID` from $BUNDLE, after setting
+# process.args to CMD ARGS when given. The container inherits create's stdout and stderr and keeps
+# them open until it exits, so they go to $BATS_TEST_TMPDIR/ID.out and ID.err, never to a pipe
+# that `run` would read until EOF.
+create_container() {
+    local id=$1
+    shift
+    (($# == 0)) || set_args "$@"
+    rung create --bundle "$BUNDLE" "$id" \
+        >"$BATS_TEST_TMPDIR/$id.out" 2>"$BATS_TEST_TMPDIR/$id.err" </dev/null
+}
+
+# container_status ID: the status `rung state` reports (created, running, stopped).
+container_status() {
+    rung state "$1" | jq -r .status
+}
+
+# status_is ID STATUS: for wait_for.
+status_is() {
+    [[ $(container_status "$1") == "$2" ]]
+}
+
+# process_gone PID: true once PID has exited: no such process, or a zombie not yet reaped.
+process_gone() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    [[ ${stat##*) } == Z* ]]
+}
