@@ -956,4 +956,58 @@ std::string describe_unknown(const Spec& spec, const std::string& display_name) 
     return display_name + ": ignoring unknown properties: " + join(spec.unknown_properties, ", ");
 }
 
+Process load_process(const std::string& path) {
+    std::string name = path.substr(path.rfind('/') + 1);
+    json doc = {{"ociVersion", "1.2.0"}, {"process", read_json_file(path, name)}};
+    return parse_spec(doc, name).process;
+}
+
+json default_config() {
+    auto mount = [](const char* dest, const char* type, const char* source,
+                    std::vector<std::string> options) {
+        return json{
+            {"destination", dest}, {"type", type}, {"source", source}, {"options", options}};
+    };
+    json caps = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
+    return {{"ociVersion", "1.2.0"},
+            {"process",
+             {{"terminal", true},
+              {"user", {{"uid", 0}, {"gid", 0}}},
+              {"args", {"sh"}},
+              {"env",
+               {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}},
+              {"cwd", "/"},
+              {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
+              {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}}},
+              {"noNewPrivileges", true}}},
+            {"root", {{"path", "rootfs"}, {"readonly", true}}},
+            {"hostname", "rung"},
+            {"mounts",
+             {mount("/proc", "proc", "proc", {}),
+              mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
+              mount("/dev/pts", "devpts", "devpts",
+                    {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}),
+              mount("/dev/shm", "tmpfs", "shm",
+                    {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
+              mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),
+              mount("/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}),
+              mount("/sys/fs/cgroup", "cgroup", "cgroup",
+                    {"nosuid", "noexec", "nodev", "relatime", "ro"})}},
+            {"linux",
+             {{"resources", {{"devices", {{{"allow", false}, {"access", "rwm"}}}}}},
+              {"namespaces",
+               {{{"type", "pid"}},
+                {{"type", "network"}},
+                {{"type", "ipc"}},
+                {{"type", "uts"}},
+                {{"type", "mount"}},
+                {{"type", "cgroup"}}}},
+              {"maskedPaths",
+               {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+                "/proc/scsi"}},
+              {"readonlyPaths",
+               {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}}};
+}
+
 } // namespace rung

@@ -341,4 +341,12 @@ std::string describe_unapplied(const Spec& spec, const std::string& display_name
 // `config.json: ignoring unknown properties: .foo, .linux.bar`.
 std::string describe_unknown(const Spec& spec, const std::string& display_name = "config.json");
 
+// `rung exec --process FILE`: a process object on its own, checked exactly as config.json's
+// .process is. Errors name FILE and the path, e.g. `process.json: .process.cwd: missing`.
+Process load_process(const std::string& path);
+
+// What `rung spec` writes: a config that runs busybox sh with a terminal in ./rootfs, in the
+// same shape as `runc spec`, so that `rung spec && rung run ID` gives an interactive shell.
+json default_config();
+
 } // namespace rung

@@ -1,0 +1,59 @@
+// The container lifecycle (runtime.md, "Operations"), one function per command.
+#pragma once
+
+#include "rung/fd.hpp"
+#include "rung/json.hpp"
+#include "spec.hpp"
+
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+
+namespace rung {
+
+struct CreateOptions {
+    std::string root = "/run/rung"; // --root: where state directories live
+    std::string id;
+    std::string bundle = ".";   // --bundle: holds config.json
+    std::string pid_file;       // --pid-file: receives the init's pid (empty: none)
+    std::string console_socket; // --console-socket: where the pty master goes (terminal: true)
+    bool no_pivot = false;      // --no-pivot: MS_MOVE + chroot, for a rootfs on initramfs
+    bool foreground = false;    // `run`: the container's stderr is ours, keep it clean
+};
+
+struct Created {
+    pid_t pid = 0;
+    unique_fd pty_master; // `run` with process.terminal and no console socket: ours to relay
+};
+
+// create: the container up to the point where only exec is left, then return init's host pid.
+// Init stays blocked on the exec FIFO; the caller does not wait for it.
+Created create_container(const CreateOptions& opts);
+// start: let a created container exec its process.
+void start_container(const std::string& root, const std::string& id);
+// The config.json the container was created from (kept in its state directory).
+Spec container_config(const std::string& root, const std::string& id);
+// state: the OCI state JSON.
+nlohmann::ordered_json container_state(const std::string& root, const std::string& id);
+// kill: send `sig` to the container's process.
+void kill_container(const std::string& root, const std::string& id, int sig);
+// delete: remove a stopped container; `force` kills a created or running one first.
+void delete_container(const std::string& root, const std::string& id, bool force);
+// list: the containers under `root`, as a table, as JSON, or as bare IDs.
+void list_containers(const std::string& root, const std::string& format, bool quiet);
+// run: create, start, wait in the foreground forwarding SIGINT and SIGTERM, delete. Returns the
+// shell-style exit code of the process (its status, or 128+N for death by signal N).
+int run_container(const CreateOptions& opts);
+
+// For the commands that wait in the foreground (run, exec): block SIGINT, SIGTERM and SIGCHLD and
+// return a signalfd that reads them.
+unique_fd block_signals();
+// Forward SIGINT and SIGTERM to `pid` until it exits, relaying the user's terminal to
+// `pty_master` if that is not -1. Returns the shell-style exit code.
+int wait_in_foreground(pid_t pid, int sigfd, int pty_master);
+
+// A signal by name or number: "KILL", "SIGKILL", "kill" and "9" are all SIGKILL; "RTMIN+2"
+// works too. Throws an Error naming anything else.
+int parse_signal(std::string_view name);
+
+} // namespace rung

@@ -1,0 +1,195 @@
+// exec and ps.
+//
+// `rung exec` starts a process in a container that already runs: it enters every namespace of
+// the container's init (setns(2) on /proc/PID/ns/*) and then takes the same last steps as init,
+// from process.user to execve. The pid and time namespaces apply to children, so the runtime
+// enters those itself before clone3, and the child joins the others.
+#include "exec.hpp"
+
+#include "container.hpp"
+#include "init.hpp"
+#include "namespaces.hpp"
+#include "rung/error.hpp"
+#include "rung/file.hpp"
+#include "rung/log.hpp"
+#include "rung/sync.hpp"
+#include "rung/sys.hpp"
+#include "state.hpp"
+#include "terminal.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace rung {
+namespace {
+
+// The /proc/PID/ns names of the namespaces exec joins, with their config.md type names.
+constexpr std::pair<const char*, const char*> kNamespaceFiles[] = {
+    {"user", "user"}, {"ipc", "ipc"},       {"uts", "uts"},   {"net", "network"},
+    {"pid", "pid"},   {"cgroup", "cgroup"}, {"time", "time"}, {"mnt", "mount"},
+};
+
+ino_t ns_inode(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// Every namespace of init that is not already ours; setns(2) into one's own user namespace
+// fails, and joining the others we share would be a no-op.
+NamespacePlan namespaces_of(pid_t pid) {
+    std::vector<Namespace> list;
+    for (const auto& [file, type] : kNamespaceFiles) {
+        std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + file;
+        ino_t ino = ns_inode(theirs);
+        if (ino != 0 && ino != ns_inode(std::string("/proc/self/ns/") + file))
+            list.push_back({type, theirs});
+    }
+    return plan_namespaces(list);
+}
+
+// A created or running container (runtime.md: a stopped one has no namespaces left to join).
+State running_state(const ContainerDir& dir) {
+    State st = dir.read_state();
+    Status s = dir.status(st);
+    if (s != Status::created && s != Status::running)
+        throw Error("container " + quote(dir.id()) + " is " + status_name(s) +
+                    ": exec needs a created or running container");
+    return st;
+}
+
+[[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan, int console_fd,
+                             int sync_fd) {
+    try {
+        join_namespaces(plan);
+        log::trace("exec", "config.md: process.cwd", "chdir(", quote(opts.process.cwd), ")");
+        sys::chdir(opts.process.cwd);
+        if (opts.process.terminal) setup_terminal(console_fd, opts.id, opts.process.console_size);
+        exec_process(opts.process);
+    } catch (const Error& e) {
+        sync::send(sync_fd, sync::Type::error, e.err(), e.message());
+        ::_exit(e.exit_status());
+    } catch (const std::exception& e) {
+        sync::send(sync_fd, sync::Type::error, 0, e.what());
+    }
+    ::_exit(1);
+}
+
+// EOF on the sync socket means execve succeeded (CLOEXEC closed it); a frame is the error.
+void wait_for_exec(pid_t pid, int sync_fd) {
+    auto frame = sync::receive(sync_fd);
+    if (!frame) return;
+    int status = sys::wait_for(pid);
+    Error e(frame->message, frame->err);
+    throw e.set_exit_status(WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1);
+}
+
+// The pids whose PID namespace is init's, or, for a container sharing the host's, init and its
+// descendants.
+std::set<pid_t> container_pids(pid_t init) {
+    std::string init_ns = "/proc/" + std::to_string(init) + "/ns/pid";
+    bool own_ns = ns_inode(init_ns) != ns_inode("/proc/self/ns/pid");
+    std::map<pid_t, pid_t> parent;
+    std::set<pid_t> pids;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        std::string name = entry.path().filename();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        pid_t pid = std::stoi(name);
+        if (own_ns && ns_inode("/proc/" + name + "/ns/pid") == ns_inode(init_ns)) pids.insert(pid);
+        if (!own_ns) {
+            std::ifstream stat("/proc/" + name + "/stat");
+            std::string text((std::istreambuf_iterator<char>(stat)), {});
+            size_t close = text.rfind(')');
+            if (close != std::string::npos)
+                parent[pid] = std::atoi(text.c_str() + text.find_first_of("0123456789", close + 3));
+        }
+    }
+    if (own_ns) return pids;
+    pids.insert(init);
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const auto& [pid, ppid] : parent)
+            if (pids.count(ppid) && pids.insert(pid).second) grew = true;
+    }
+    return pids;
+}
+
+} // namespace
+
+int exec_in_container(const ExecOptions& opts) {
+    if (opts.process.terminal && opts.detach && opts.console_socket.empty())
+        throw Error("exec --tty --detach needs --console-socket: nobody would hold the terminal");
+    NamespacePlan plan;
+    {
+        ContainerDir dir = ContainerDir::open(opts.root, opts.id, ContainerDir::Lock::shared);
+        State st = running_state(dir);
+        plan = namespaces_of(st.pid);
+    }
+    unique_fd sigfd = opts.detach ? unique_fd() : block_signals();
+    Console console = open_console(opts.process.terminal, opts.console_socket);
+    auto [parent_end, child_end] = sys::socketpair();
+    pid_t pid;
+    {
+        ChildNamespaces for_children(plan);
+        log::trace("rung", "rung exec: join the container's namespaces", "clone3(0|SIGCHLD)");
+        pid = sys::clone_process(0);
+        if (pid == 0) {
+            parent_end.reset();
+            exec_child(opts, plan, console.init_end.get(), child_end.get());
+        }
+    }
+    child_end.reset();
+    console.init_end.reset();
+    wait_for_exec(pid, parent_end.get());
+    unique_fd pty;
+    if (console.our_end) pty = receive_pty_master(console.our_end.get());
+    if (!opts.pid_file.empty()) write_file_atomic(opts.pid_file, std::to_string(pid));
+    if (opts.detach) return 0;
+    return wait_in_foreground(pid, sigfd.get(), pty.get());
+}
+
+void ps_container(const std::string& root, const std::string& id, const std::string& format,
+                  const std::vector<std::string>& ps_args) {
+    ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::shared);
+    State st = running_state(dir);
+    std::set<pid_t> pids = container_pids(st.pid);
+    if (format == "json") {
+        std::cout << json(std::vector<pid_t>(pids.begin(), pids.end())).dump() << "\n";
+        return;
+    }
+    std::string cmd = "ps";
+    for (std::string a : ps_args.empty() ? std::vector<std::string>{"-ef"} : ps_args) {
+        for (size_t i = 0; (i = a.find('\'', i)) != std::string::npos; i += 4)
+            a.replace(i, 1, "'\\''");
+        cmd += " '" + a + "'"; // single-quoted for the shell popen runs
+    }
+    std::unique_ptr<FILE, int (*)(FILE*)> ps(::popen(cmd.c_str(), "r"), ::pclose);
+    if (!ps) throw_errno("run " + quote(cmd));
+    char line[4096];
+    int pid_column = -1;
+    while (std::fgets(line, sizeof line, ps.get())) {
+        std::istringstream words(line);
+        std::vector<std::string> cols{std::istream_iterator<std::string>(words), {}};
+        if (pid_column < 0) { // the header names the columns
+            auto it = std::find(cols.begin(), cols.end(), "PID");
+            if (it == cols.end()) throw Error(quote(cmd) + ": no PID column in its output");
+            pid_column = static_cast<int>(it - cols.begin());
+            std::cout << line;
+        } else if (static_cast<int>(cols.size()) > pid_column &&
+                   pids.count(std::atoi(cols[pid_column].c_str()))) {
+            std::cout << line;
+        }
+    }
+}
+
+} // namespace rung

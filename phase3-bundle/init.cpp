@@ -1,0 +1,263 @@
+// init: the first process of the container, from clone3(2) to execve(2).
+//
+// Each step is a small function that leads with the rule it implements and narrates itself under
+// --debug. container_init() is the ordered list of steps and the single exit point for errors.
+//
+// Phase 3 takes every step from config.json. The list follows runtime.md's lifecycle: build the
+// environment (namespaces, mounts, /dev, names), let the runtime run its create hooks, run the
+// createContainer hooks, pivot_root, report ready; then, after `rung start`, the startContainer
+// hooks and the user's program.
+#include "init.hpp"
+
+#include "hooks.hpp"
+#include "mounts.hpp"
+#include "rung/error.hpp"
+#include "rung/fd.hpp"
+#include "rung/file.hpp"
+#include "rung/log.hpp"
+#include "rung/sync.hpp"
+#include "rung/sys.hpp"
+#include "state.hpp"
+#include "terminal.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <grp.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace rung {
+namespace {
+
+// What execvp(3) searches when the environment has no PATH.
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// runtime-linux.md, "File descriptors": only stdin, stdout and stderr stay open for the
+// application. rung opens all its own fds O_CLOEXEC, so they vanish at execve. What our caller
+// let us inherit (no FD_CLOEXEC) is closed now: a created container must not hold, say, a pipe
+// whose other end its caller reads until EOF.
+void close_inherited_fds() {
+    std::vector<int> inherited;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        int fd = std::stoi(entry.path().filename());
+        int flags = ::fcntl(fd, F_GETFD);
+        if (fd > STDERR_FILENO && flags != -1 && !(flags & FD_CLOEXEC)) inherited.push_back(fd);
+    }
+    for (int fd : inherited) {
+        log::trace("init", "runtime-linux.md: File descriptors", "close(", fd, ")");
+        unique_fd(fd).reset();
+    }
+}
+
+// config.md, hostname and domainname: set in the container's UTS namespace (the runtime checked
+// that there is one). Unset: keep the copy of the host's the namespace started with.
+void set_names(const Spec& spec) {
+    if (!spec.hostname.empty()) {
+        log::trace("init", "config.md: hostname", "sethostname(", quote(spec.hostname), ")");
+        sys::sethostname(spec.hostname);
+    }
+    if (!spec.domainname.empty()) {
+        log::trace("init", "config.md: domainname", "setdomainname(", quote(spec.domainname), ")");
+        check(::setdomainname(spec.domainname.data(), spec.domainname.size()),
+              "setdomainname " + quote(spec.domainname));
+    }
+}
+
+// runtime.md, "Create": process.args MUST NOT run until start. Init will wait for start on the
+// exec FIFO in the state directory, a path it can no longer name once it has left the host's
+// root. So hold the FIFO now with O_PATH, which names the inode without opening it for I/O and
+// therefore does not block.
+unique_fd hold_exec_fifo(const std::string& path) {
+    log::trace("init", "runtime.md: Create, process.args MUST NOT be applied yet", "open(",
+               quote(path), ", O_PATH)");
+    return open_file(path, O_PATH);
+}
+
+// config.md, hooks: prestart and createRuntime run in the runtime's namespaces, after the
+// container's mounts and before pivot_root. Tell the runtime we got here and wait until it has
+// run them; it answers with our pid as the host sees it, for the state the hooks receive.
+pid_t let_runtime_run_create_hooks(int sync_fd) {
+    log::trace("init", "config.md: prestart, createRuntime hooks", "send(sync, mounted)");
+    sync::send(sync_fd, sync::Type::mounted);
+    auto frame = sync::receive(sync_fd);
+    if (!frame || frame->type != sync::Type::resume)
+        throw Error("the runtime went away during the create hooks");
+    return static_cast<pid_t>(std::stol(frame->message));
+}
+
+// The state a hook run by init reads on stdin (runtime.md, "State").
+std::string hook_state(const InitContext& ctx, pid_t host_pid, Status status) {
+    State s;
+    s.id = ctx.id;
+    s.pid = host_pid;
+    s.bundle = ctx.bundle;
+    s.annotations = ctx.spec.annotations;
+    return oci_state(s, status).dump();
+}
+
+// config-linux.md, sysctl: written through the container's own /proc, after pivot_root. The
+// runtime checked that every key belongs to a namespace the container has.
+void apply_sysctl(const Spec& spec) {
+    for (const auto& [key, value] : spec.linux.sysctl) {
+        std::string path = "/proc/sys/" + key;
+        std::replace(path.begin() + 10, path.end(), '.', '/');
+        log::trace("init", "config-linux.md: sysctl", "write(", quote(path), ", ", quote(value),
+                   ")");
+        with_context("sysctl " + quote(key), [&] { write_file(path, value); });
+    }
+}
+
+// config.md, process.cwd: the working directory for the executable. Applied at create (the spec
+// allows the non-args process properties then) so that a bad cwd fails create, not start.
+void enter_cwd(const std::string& cwd) {
+    log::trace("init", "runtime-spec: process.cwd", "chdir(", quote(cwd), ")");
+    sys::chdir(cwd);
+}
+
+// runtime.md, lifecycle step 2 is done: the environment exists and the program has not run.
+// `rung create` may now write the state and exit.
+void report_ready(int sync_fd) {
+    log::trace("init", "runtime.md: Create done, waiting for start", "send(sync, ready)");
+    sync::send(sync_fd, sync::Type::ready);
+}
+
+// runtime.md, "Start". Opening a FIFO for writing blocks in the kernel until someone opens it
+// for reading, and that someone is `rung start`. The FIFO is reopened through the container's
+// own /proc: /proc/self/fd/N of the O_PATH fd leads to the inode, whatever our root is now. One
+// byte tells start we are off. The write end stays open until execve closes it (O_CLOEXEC):
+// start reads EOF when the program runs, or the error text if execve fails.
+unique_fd wait_for_start(int held_fifo) {
+    std::string path = "/proc/self/fd/" + std::to_string(held_fifo);
+    log::trace("init", "runtime.md: Start, blocks until start opens the FIFO", "open(", quote(path),
+               ", O_WRONLY)");
+    unique_fd fifo = open_file(path, O_WRONLY);
+    log::trace("init", "", "write(fifo, \"0\")   # started");
+    write_full(fifo.get(), "0");
+    return fifo;
+}
+
+// config.md, process.user: supplementary groups first, then the group, then the user: once the
+// uid is not 0 the others can no longer be changed. With no additionalGids the runtime's own
+// supplementary groups are dropped, not inherited.
+void set_user(const User& user) {
+    std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
+    log::trace("init", "config.md: process.user", "setgroups(", groups.size(), " groups); setgid(",
+               user.gid, "); setuid(", user.uid, ")");
+    check(::setgroups(groups.size(), groups.data()), "setgroups");
+    check(::setgid(user.gid), "setgid " + std::to_string(user.gid));
+    check(::setuid(user.uid), "setuid " + std::to_string(user.uid));
+    if (user.umask) {
+        log::trace("init", "config.md: process.user.umask", "umask(0", std::oct, *user.umask, ")");
+        ::umask(static_cast<mode_t>(*user.umask));
+    }
+}
+
+// A shell's convention for a command it cannot run: 127 not found, 126 found but not executable.
+Error exec_error(const std::string& file, int err) {
+    Error e("exec " + quote(file), err);
+    e.set_exit_status(err == ENOENT ? 127 : 126);
+    return e;
+}
+
+// Before start, the parent reads the sync socket; after start, `rung start` reads the FIFO.
+void report_failure(int sync_fd, int started_fd, const Error& e) noexcept {
+    if (started_fd < 0) {
+        sync::send(sync_fd, sync::Type::error, e.err(), e.message());
+        return;
+    }
+    // If start went away, the write fails instead of killing us with SIGPIPE; init exits next
+    // anyway, so the ignored disposition never reaches a program.
+    ::signal(SIGPIPE, SIG_IGN);
+    try {
+        write_full(started_fd, e.what());
+    } catch (...) {
+        // Nobody to tell; the exit status still does.
+    }
+}
+
+} // namespace
+
+// config.md, process.args: args[0] has execvp's semantics, searched in the container's PATH (from
+// process.env, never the runtime's), inside the new root.
+std::string find_executable(const std::string& cmd, const std::vector<std::string>& env) {
+    std::string path = kDefaultPath;
+    for (const auto& e : env)
+        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+    if (cmd.find('/') != std::string::npos) {
+        if (::access(cmd.c_str(), X_OK) == 0) return cmd;
+        throw exec_error(cmd, errno);
+    }
+    for (size_t start = 0;;) {
+        size_t end = path.find(':', start);
+        std::string dir = path.substr(start, end - start);
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    throw Error("exec " + quote(cmd) + ": executable file not found in $PATH").set_exit_status(127);
+}
+
+// config.md, process: args and env exactly as given; the environment is the container's, not the
+// runtime's.
+void exec_process(const Process& process) {
+    set_user(process.user);
+    std::string file = find_executable(process.args[0], process.env);
+    std::vector<char*> argv, envp;
+    for (const auto& a : process.args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : process.env)
+        envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+
+    // `rung run` blocked signals to forward them; the container starts with none blocked.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+
+    log::trace("init", "runtime-spec: process.args", "execve(", quote(file), ", ",
+               process.args.size(), " args, ", process.env.size(), " env)");
+    ::execve(file.c_str(), argv.data(), envp.data());
+    throw exec_error(file, errno);
+}
+
+void container_init(const InitContext& ctx) {
+    const Spec& spec = ctx.spec;
+    unique_fd started; // the FIFO's write end, once start has opened it
+    try {
+        close_inherited_fds();
+        join_namespaces(ctx.plan);
+        prepare_rootfs(spec);
+        mount_all(spec);
+        setup_dev(spec);
+        set_names(spec);
+        unique_fd fifo = hold_exec_fifo(ctx.fifo_path);
+        pid_t host_pid = let_runtime_run_create_hooks(ctx.sync_fd);
+        run_hooks(spec.hooks.create_container, "createContainer",
+                  hook_state(ctx, host_pid, Status::creating));
+        enter_rootfs(spec.root.path, ctx.no_pivot);
+        finish_rootfs(spec);
+        apply_sysctl(spec);
+        if (spec.process.terminal)
+            setup_terminal(ctx.console_fd, ctx.id, spec.process.console_size);
+        enter_cwd(spec.process.cwd);
+        find_executable(spec.process.args[0], spec.process.env); // fail create, not start
+        report_ready(ctx.sync_fd);
+        started = wait_for_start(fifo.get());
+        run_hooks(spec.hooks.start_container, "startContainer",
+                  hook_state(ctx, host_pid, Status::created));
+        exec_process(spec.process);
+    } catch (const Error& e) {
+        report_failure(ctx.sync_fd, started.get(), e);
+        ::_exit(e.exit_status());
+    } catch (const std::exception& e) {
+        report_failure(ctx.sync_fd, started.get(), Error(e.what()));
+    }
+    ::_exit(1);
+}
+
+} // namespace rung

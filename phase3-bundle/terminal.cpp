@@ -1,0 +1,144 @@
+#include "terminal.hpp"
+
+#include "rung/error.hpp"
+#include "rung/file.hpp"
+#include "rung/log.hpp"
+#include "rung/sys.hpp"
+#include "spec.hpp"
+
+#include <cstring>
+#include <fcntl.h>
+#include <nlohmann/json.hpp>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+namespace rung {
+namespace {
+
+void send_fd(int sock, int fd, const std::string& payload) {
+    iovec iov{const_cast<char*>(payload.data()), payload.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    check(::sendmsg(sock, &msg, MSG_NOSIGNAL), "send the pty master over the console socket");
+}
+
+} // namespace
+
+void setup_terminal(int console_socket, const std::string& container_id,
+                    const std::optional<ConsoleSize>& size) {
+    // /dev/ptmx is the container's (a link to its own devpts instance), so the pty belongs to
+    // the container and shows up in its /dev/pts.
+    log::trace("init", "config.md: process.terminal", "open(\"/dev/ptmx\", O_RDWR|O_NOCTTY)");
+    unique_fd master = open_file("/dev/ptmx", O_RDWR | O_NOCTTY);
+    check(::unlockpt(master.get()), "unlockpt");
+    char name[64];
+    if (int err = ::ptsname_r(master.get(), name, sizeof name)) throw Error("ptsname", err);
+    unique_fd slave(::open(name, O_RDWR | O_NOCTTY)); // not CLOEXEC: it becomes stdio
+    if (!slave) throw_errno("open " + quote(name));
+    if (size) {
+        winsize ws{};
+        ws.ws_row = static_cast<unsigned short>(size->height);
+        ws.ws_col = static_cast<unsigned short>(size->width);
+        check(::ioctl(slave.get(), TIOCSWINSZ, &ws), "set the console size");
+    }
+    // A new session, with the pty as its controlling terminal: job control and ^C work.
+    log::trace("init", "config.md: process.terminal", "setsid(); ioctl(", quote(name),
+               ", TIOCSCTTY); dup2 to 0, 1, 2");
+    check(::setsid(), "setsid");
+    check(::ioctl(slave.get(), TIOCSCTTY, 0), "make " + quote(name) + " the controlling terminal");
+    for (int fd = 0; fd < 3; ++fd)
+        check(::dup2(slave.get(), fd), "dup2 the pty to stdio");
+    nlohmann::json request = {{"type", "terminal"}, {"container", container_id}};
+    log::trace("init", "runtime-tools CLI: console socket", "sendmsg(SCM_RIGHTS, pty master)");
+    send_fd(console_socket, master.get(), request.dump());
+}
+
+namespace {
+
+unique_fd connect_console_socket(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path)
+        throw Error("console socket " + quote(path) + ": path too long");
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    unique_fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!sock) throw_errno("socket");
+    if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == -1)
+        throw_errno("console socket " + quote(path));
+    return sock;
+}
+
+} // namespace
+
+Console open_console(bool terminal, const std::string& console_socket) {
+    Console c;
+    if (!terminal) return c;
+    if (!console_socket.empty()) {
+        log::trace("rung", "runtime-tools CLI: --console-socket", "connect(", quote(console_socket),
+                   ")");
+        c.init_end = connect_console_socket(console_socket);
+    } else {
+        auto [ours, theirs] = sys::socketpair();
+        c.our_end = std::move(ours);
+        c.init_end = std::move(theirs);
+    }
+    return c;
+}
+
+unique_fd receive_pty_master(int sock) {
+    char buf[512];
+    iovec iov{buf, sizeof buf};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n;
+    while ((n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR) {
+    }
+    if (n == -1) throw_errno("receive the pty master");
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_type != SCM_RIGHTS) throw Error("receive the pty master: no fd in message");
+    int fd;
+    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return unique_fd(fd);
+}
+
+RawTerminal::RawTerminal() {
+    termios t;
+    if (!::isatty(STDIN_FILENO) || ::tcgetattr(STDIN_FILENO, &t) == -1) return;
+    termios raw = t;
+    ::cfmakeraw(&raw);
+    if (::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0) saved_ = t;
+}
+
+RawTerminal::~RawTerminal() {
+    if (saved_) ::tcsetattr(STDIN_FILENO, TCSANOW, &*saved_);
+}
+
+bool pump(int from, int to) {
+    char buf[4096];
+    ssize_t n = ::read(from, buf, sizeof buf);
+    if (n <= 0) return n == -1 && errno == EINTR;
+    try {
+        write_full(to, std::string_view(buf, static_cast<size_t>(n)));
+    } catch (const Error&) {
+        return false;
+    }
+    return true;
+}
+
+} // namespace rung

@@ -1,0 +1,89 @@
+// The mount option table (phase 3 on): config.md "Linux mount options".
+#include "mounts.hpp"
+#include "rung/error.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/mount.h>
+
+using rung::Error;
+using rung::MountOptions;
+using rung::parse_mount_options;
+using rung::path_in_rootfs;
+
+TEST_CASE("flags set and clear in order, as mount(8) reads them") {
+    auto o = parse_mount_options({"nosuid", "nodev", "noexec", "ro"});
+    CHECK(o.flags == (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY));
+    CHECK(parse_mount_options({"ro", "rw"}).flags == 0);
+    CHECK(parse_mount_options({"nosuid", "suid"}).flags == 0);
+    CHECK(parse_mount_options({"defaults"}).flags == 0);
+    CHECK(parse_mount_options({"noatime", "atime"}).flags == 0);
+    CHECK(parse_mount_options({"strictatime"}).flags == MS_STRICTATIME);
+    CHECK(parse_mount_options({"relatime", "norelatime"}).flags == 0);
+    CHECK(parse_mount_options({"sync", "async"}).flags == 0);
+    CHECK(parse_mount_options({"nodiratime", "dirsync", "mand", "lazytime", "silent"}).flags ==
+          (MS_NODIRATIME | MS_DIRSYNC | MS_MANDLOCK | MS_LAZYTIME | MS_SILENT));
+    CHECK(parse_mount_options({"nosymfollow"}).flags == MS_NOSYMFOLLOW);
+    CHECK(parse_mount_options({"remount"}).flags == MS_REMOUNT);
+}
+
+TEST_CASE("bind and rbind") {
+    auto bind = parse_mount_options({"bind", "ro"});
+    CHECK(bind.is_bind());
+    CHECK(bind.flags == (MS_BIND | MS_RDONLY));
+    auto rbind = parse_mount_options({"rbind"});
+    CHECK(rbind.flags == (MS_BIND | MS_REC));
+    CHECK_FALSE(parse_mount_options({"nosuid"}).is_bind());
+}
+
+TEST_CASE("propagation takes its own call; the last one wins") {
+    CHECK(parse_mount_options({"private"}).propagation == MS_PRIVATE);
+    CHECK(parse_mount_options({"rprivate"}).propagation == (MS_PRIVATE | MS_REC));
+    CHECK(parse_mount_options({"rshared"}).propagation == (MS_SHARED | MS_REC));
+    CHECK(parse_mount_options({"slave"}).propagation == MS_SLAVE);
+    CHECK(parse_mount_options({"rslave"}).propagation == (MS_SLAVE | MS_REC));
+    CHECK(parse_mount_options({"runbindable"}).propagation == (MS_UNBINDABLE | MS_REC));
+    CHECK(parse_mount_options({"shared", "unbindable"}).propagation == MS_UNBINDABLE);
+    CHECK(parse_mount_options({"rprivate", "nosuid"}).flags == MS_NOSUID);
+}
+
+TEST_CASE("recursive options become mount_setattr attributes") {
+    auto o = parse_mount_options({"rbind", "rro", "rnosuid", "rnodev", "rnoexec"});
+    CHECK(o.attr_set ==
+          (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC));
+    CHECK(o.attr_clr == 0);
+    auto undo = parse_mount_options({"rro", "rrw"});
+    CHECK(undo.attr_set == 0);
+    CHECK(undo.attr_clr == MOUNT_ATTR_RDONLY);
+    auto atime = parse_mount_options({"rnoatime"});
+    CHECK(atime.attr_set == MOUNT_ATTR_NOATIME);
+    CHECK(atime.attr_clr == MOUNT_ATTR__ATIME);
+    CHECK(parse_mount_options({"rstrictatime"}).attr_set == MOUNT_ATTR_STRICTATIME);
+    CHECK(parse_mount_options({"rnosymfollow"}).attr_set == MOUNT_ATTR_NOSYMFOLLOW);
+}
+
+TEST_CASE("unknown words are filesystem data, in order") {
+    auto o = parse_mount_options({"nosuid", "mode=755", "size=65536k", "newinstance"});
+    CHECK(o.flags == MS_NOSUID);
+    CHECK(o.data_string() == "mode=755,size=65536k,newinstance");
+}
+
+TEST_CASE("a bind mount cannot take filesystem data: it would be silently dropped") {
+    CHECK_THROWS_WITH_AS(parse_mount_options({"bind", "size=1k"}),
+                         doctest::Contains("unknown mount option \"size=1k\""), Error);
+    CHECK_THROWS_WITH_AS(parse_mount_options({"rbind", "nodevices"}),
+                         doctest::Contains("\"nodevices\""), Error);
+}
+
+TEST_CASE("idmap is recognised, tmpcopyup is refused") {
+    CHECK(parse_mount_options({"bind", "idmap"}).idmap);
+    CHECK(parse_mount_options({"ridmap"}).idmap);
+    CHECK_THROWS_AS(parse_mount_options({"tmpcopyup"}), Error);
+}
+
+TEST_CASE("mount destinations stay inside the rootfs") {
+    CHECK(path_in_rootfs("/r", "/proc") == "/r/proc");
+    CHECK(path_in_rootfs("/r/", "dev//pts/") == "/r/dev/pts");
+    CHECK(path_in_rootfs("/r", "/../../etc") == "/r/etc");
+    CHECK(path_in_rootfs("/r", "/a/./b/../c") == "/r/a/c");
+    CHECK(path_in_rootfs("/r", "/") == "/r");
+}
