@@ -70,8 +70,9 @@ unique_fd hold_exec_fifo(const std::string& path) {
     return open_file(path, O_PATH);
 }
 
-// Phase 2 changes the root with chroot(2), as phase 1 did. Phase 3 replaces it with
-// pivot_root(2), which moves the old root away entirely.
+// Phases 1 and 2 change the root with chroot(2). It only changes where path lookup starts: a
+// process with CAP_SYS_CHROOT can walk back out (docs/01-namespaces.md shows how). Phase 3
+// replaces it with pivot_root(2), which moves the old root away entirely.
 void enter_rootfs(const std::string& rootfs) {
     log::trace("init", "runtime-spec: root.path", "chroot(", quote(rootfs), ")");
     sys::chroot(rootfs);
