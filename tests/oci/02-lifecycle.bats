@@ -264,10 +264,11 @@ teardown() {
     assert_output ""
     # Every line parsed (jq fails on the first that is not JSON), and the key steps are there.
     jq -e . "$log" >/dev/null
-    grep -q '"level":"warning".*not applied by phase 2' "$log"
     grep -q '"level":"debug".*mkfifo' "$log"
     grep -q '"level":"debug".*execve' "$log"
     grep -q '"level":"error".*is running' "$log"
+    # mkbundle.sh's mounts are phase 3's: until then, create warns about them.
+    ((PHASE >= 3)) || grep -q '"level":"warning".*not applied by phase' "$log"
 }
 
 @test "20 creates of one ID at once: exactly one wins, the rest leave nothing" {
@@ -359,18 +360,22 @@ teardown() {
 
 @test "config.json errors are one line naming the file and the field" {
     require_phase 2
+    # The exact words may change as later phases grow the model; the file and field may not.
     update_config 'del(.process.args)'
     run rung create --bundle "$BUNDLE" noargs
     assert_failure
-    assert_output 'rung: create: config.json: process.args: missing'
+    assert_output --regexp '^rung: create: config.json: .*process.args'
+    [[ ${#lines[@]} -eq 1 ]]
     update_config '.process.args = []'
     run rung create --bundle "$BUNDLE" emptyargs
     assert_failure
-    assert_output --regexp '^rung: create: config.json: process.args: .*empty'
+    assert_output --regexp '^rung: create: config.json: .*process.args'
+    [[ ${#lines[@]} -eq 1 ]]
     update_config '.process.args = ["sh"] | .process.cwd = "relative"'
     run rung create --bundle "$BUNDLE" relcwd
     assert_failure
-    assert_output 'rung: create: config.json: process.cwd: "relative" is not an absolute path'
+    assert_output --regexp '^rung: create: config.json: .*process.cwd.*relative'
+    [[ ${#lines[@]} -eq 1 ]]
     rm "$BUNDLE/config.json"
     run rung create --bundle "$BUNDLE" noconfig
     assert_failure
@@ -388,15 +393,19 @@ teardown() {
                  | .["com.example.unknown"] = {"ignored": true}'
     set_args true
     rung create --bundle "$BUNDLE" warned >/dev/null 2>"$BATS_TEST_TMPDIR/err"
-    local expected="" later=()
+    local later=()
     ((PHASE >= 3)) || later+=("mounts, linux.namespaces (phase 3)")
     ((PHASE >= 4)) || later+=("linux.resources (phase 4)")
     ((PHASE >= 5)) || later+=("process.capabilities (phase 5)")
-    if ((${#later[@]} > 0)); then
+    # The spec lets a runtime log unknown properties, so other lines may come; this one is ours.
+    run grep 'not applied' "$BATS_TEST_TMPDIR/err"
+    if ((${#later[@]} == 0)); then
+        assert_failure
+    else
+        local expected
         expected="rung: warning: config.json: not applied by phase $PHASE: $(printf '%s; ' "${later[@]}")"
-        expected=${expected%; }
+        assert_output "${expected%; }"
     fi
-    assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "$expected"
 }
 
 @test "process.env is exactly config.json's, and process.cwd is the working directory" {
