@@ -3,7 +3,7 @@
 //     rung [--root DIR] create [--bundle DIR] [--pid-file FILE] ID
 //     rung [--root DIR] start ID
 //     rung [--root DIR] state ID
-//     rung [--root DIR] kill ID [SIGNAL]
+//     rung [--root DIR] kill ID [SIGNAL]     (or --signal SIGNAL, the OCI command line's spelling)
 //     rung [--root DIR] delete [--force] ID
 //     rung [--root DIR] list [--format table|json] [--quiet]
 //     rung [--root DIR] run [--bundle DIR] [--pid-file FILE] ID

@@ -65,7 +65,7 @@ teardown() {
     [[ ! -e $ROOT/runner ]]
 }
 
-@test "kill takes KILL, SIGKILL and 9, and refuses an unknown signal" {
+@test "kill takes KILL, SIGKILL, 9 and --signal, and refuses an unknown signal" {
     require_phase 2
     local sig id
     for sig in KILL SIGKILL 9; do
@@ -77,6 +77,12 @@ teardown() {
         assert_success
         wait_for status_is $id stopped
     done
+    # The OCI command line's spelling.
+    create_container k-opt sleep 1000
+    rung start k-opt
+    run rung kill k-opt --signal KILL
+    assert_success
+    wait_for status_is k-opt stopped
     create_container k-bad sleep 1000
     rung start k-bad
     run rung kill k-bad NOSUCH
