@@ -18,8 +18,8 @@
 namespace rung::sync {
 
 enum class Type : uint32_t {
-    error = 1, // init failed; errno and message say where
-    ready = 2, // init finished creating and waits for start (phase 2 on)
+    error = 1,   // init failed; errno and message say where
+    ready = 2,   // init finished creating and waits for start (phase 2 on)
     mounted = 3, // init's mounts are done: the runtime runs its create hooks (phase 3 on)
     resume = 4,  // runtime -> init: hooks done, go on; the message is init's host pid
 };
