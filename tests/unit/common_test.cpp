@@ -5,6 +5,7 @@
 #include "rung/json.hpp"
 #include "rung/sync.hpp"
 #include "rung/sys.hpp"
+#include "temp_dir.hpp"
 
 #include "rung/log.hpp"
 
@@ -22,17 +23,6 @@
 using namespace rung;
 
 namespace {
-
-// A private temporary directory, removed with its files at scope exit.
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/rung-unit-XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-};
 
 bool fd_is_open(int fd) {
     return ::fcntl(fd, F_GETFD) != -1;
