@@ -13,7 +13,6 @@
 
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <sstream>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -178,11 +177,13 @@ std::string path_in_rootfs(const std::string& rootfs, const std::string& destina
 namespace rung {
 namespace {
 
-unsigned long propagation_flags(const std::string& mode) {
-    if (mode == "shared") return MS_SHARED | MS_REC;
-    if (mode == "slave") return MS_SLAVE | MS_REC;
-    if (mode == "private") return MS_PRIVATE | MS_REC;
-    if (mode == "unbindable") return MS_UNBINDABLE | MS_REC;
+// config-linux.md "rootfsPropagation", the part applied before pivot_root: slave for "slave" and
+// when unset (as runc: the host's later mounts still reach the container, nothing flows back),
+// private for the others. Applied recursively from "/", it leaves no mount of the namespace
+// shared, which is what pivot_root(2) asks of the new root's parent and of the old root.
+unsigned long propagation_before_pivot(const std::string& mode) {
+    if (mode.empty() || mode == "slave") return MS_SLAVE | MS_REC;
+    if (mode == "private" || mode == "shared" || mode == "unbindable") return MS_PRIVATE | MS_REC;
     throw Error("linux.rootfsPropagation: unknown mode " + quote(mode));
 }
 
@@ -191,24 +192,6 @@ void do_mount(const std::string& source, const std::string& target, const std::s
     log::trace("init", rule, "mount(", quote(source), ", ", quote(target), ", ", quote(type), ", ",
                sys::mount_flags_string(flags), data.empty() ? "" : ", " + quote(data), ")");
     sys::mount(source, target, type, flags, data);
-}
-
-// pivot_root(2) refuses a new root whose parent mount is shared. Find the mount that holds the
-// rootfs directory (the longest mount point that prefixes it) and make just that one private.
-void make_parent_mount_private(const std::string& rootfs) {
-    std::ifstream mountinfo("/proc/self/mountinfo");
-    std::string line, best = "/";
-    while (std::getline(mountinfo, line)) {
-        std::istringstream fields(line);
-        std::string id, parent, devno, root, point;
-        fields >> id >> parent >> devno >> root >> point;
-        bool prefix =
-            rootfs.compare(0, point.size(), point) == 0 &&
-            (point == "/" || rootfs.size() == point.size() || rootfs[point.size()] == '/');
-        if (prefix && point.size() > best.size() && point != rootfs) best = point;
-    }
-    do_mount("", best, "", MS_PRIVATE, "",
-             "pivot_root(2): the new root's parent must not be shared");
 }
 
 // A bind mount target must be of the same kind as its source: a file over a file.
@@ -307,13 +290,10 @@ bool dev_is_bind_mounted(const Spec& spec) {
 
 void prepare_rootfs(const Spec& spec) {
     const std::string& rootfs = spec.root.path;
-    // Default rslave, as runc: host mounts still reach the container, nothing flows back.
-    unsigned long prop = MS_SLAVE | MS_REC;
-    if (!spec.linux.rootfs_propagation.empty())
-        prop = propagation_flags(spec.linux.rootfs_propagation);
-    if (prop & MS_SHARED) prop = MS_PRIVATE | MS_REC; // "shared" is applied after pivot_root
-    do_mount("", "/", "", prop, "", "config-linux.md: rootfsPropagation");
-    make_parent_mount_private(rootfs);
+    do_mount("", "/", "", propagation_before_pivot(spec.linux.rootfs_propagation), "",
+             "config-linux.md: rootfsPropagation");
+    // A bind of a directory on a slave mount is a slave of the same master: with "slave" the
+    // rootfs mount receives what the host mounts under the rootfs later.
     do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "", "pivot_root(2): the new root is a mount");
 }
 
@@ -381,8 +361,13 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot) {
 }
 
 void finish_rootfs(const Spec& spec) {
-    if (spec.linux.rootfs_propagation == "shared")
-        do_mount("", "/", "", MS_SHARED | MS_REC, "", "config-linux.md: rootfsPropagation");
+    // config-linux.md, rootfsPropagation: "shared" puts the rootfs mount in a new peer group
+    // (not the host's: it was made private before the pivot); "unbindable" makes it a private
+    // mount that cannot be bind mounted. Both describe the new "/" itself, so they wait for it.
+    const std::string& mode = spec.linux.rootfs_propagation;
+    if (mode == "shared" || mode == "unbindable")
+        do_mount("", "/", "", mode == "shared" ? MS_SHARED : MS_UNBINDABLE, "",
+                 "config-linux.md: rootfsPropagation");
     if (!spec.root.readonly) return;
     // A bind remount sets all per-mount flags at once: keep the ones "/" already has.
     struct statvfs vfs;
