@@ -925,6 +925,14 @@ Spec load_spec(const std::string& bundle_dir) {
     std::string root = (bundle / spec.root.path).lexically_normal().string();
     if (root.size() > 1 && root.ends_with('/')) root.pop_back();
     spec.root.path = root;
+    // config.md, mounts: "Path values for bind mounts are either absolute or relative to the
+    // bundle." The same resolution, for the same reason.
+    for (auto& m : spec.mounts) {
+        bool bind = std::any_of(m.options.begin(), m.options.end(),
+                                [](const std::string& o) { return o == "bind" || o == "rbind"; });
+        if (bind && !m.source.empty() && !m.source.starts_with('/'))
+            m.source = (bundle / m.source).lexically_normal().string();
+    }
     return spec;
 }
 
