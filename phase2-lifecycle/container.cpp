@@ -70,15 +70,11 @@ std::string check_rootfs(const std::string& bundle, const std::string& path) {
 
 // config.md wants an error for a property the runtime cannot apply; a tutorial phase cannot
 // apply most of them yet, so it names them in one warning with the phase that adds each, once
-// the container exists (a failed create prints only its error). `run` keeps the warning out of
-// the container's stderr, which is its own; --debug still shows it.
-void report_not_applied(const Spec& spec, bool foreground) {
+// the container exists (a failed create prints only its error). `run` warns too, on stderr
+// before the container's own output, as runc does; `--log FILE` sends it to the log instead.
+void report_not_applied(const Spec& spec) {
     if (spec.not_applied.empty()) return;
-    std::string line = "config.json: not applied by phase 2: " + spec.not_applied;
-    if (foreground)
-        log::trace("rung", "", "warning: ", line);
-    else
-        log::warn(line);
+    log::warn("config.json: not applied by phase 2: " + spec.not_applied);
 }
 
 // runtime.md, "Create": process.args MUST NOT run until start. The FIFO is what init will wait
@@ -309,7 +305,7 @@ pid_t create_container(const CreateOptions& opts) {
     write_pid_file(opts.pid_file, pid);
     kill_init.dismiss();
     remove_dir.dismiss();
-    report_not_applied(spec, opts.foreground);
+    report_not_applied(spec);
     return pid;
 }
 

@@ -14,7 +14,6 @@ struct CreateOptions {
     std::string id;
     std::string bundle = "."; // --bundle: holds config.json
     std::string pid_file;     // --pid-file: receives the init's pid (empty: none)
-    bool foreground = false;  // `run`: the container's stderr is ours, keep it clean
 };
 
 // create: the container up to the point where only exec is left, then return init's host pid.

@@ -91,7 +91,6 @@ int main(int argc, char** argv) {
     CLI::App* run = cli.command("run", "Create and start a container, wait, delete it", [&] {
         reject_console_socket(console_socket);
         opts.root = root;
-        opts.foreground = true;
         return rung::run_container(opts);
     });
     add_create_options(run, opts, console_socket);

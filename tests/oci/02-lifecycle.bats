@@ -411,6 +411,10 @@ teardown() {
         local expected
         expected="rung: warning: config.json: not applied by phase $PHASE: $(printf '%s; ' "${later[@]}")"
         assert_output "${expected%; }"
+        # `run` warns as well, on stderr, before the container's output.
+        run rung run --bundle "$BUNDLE" warned-run
+        assert_success
+        assert_line --index 0 "${expected%; }"
     fi
 }
 
@@ -418,7 +422,7 @@ teardown() {
     require_phase 2
     update_config '.process.env = ["PATH=/bin:/usr/bin", "ONLY=this", "EQ=a=b"] | .process.cwd = "/tmp"'
     set_args sh -c 'pwd; env | sort'
-    SECRET=from-the-runtime run rung run --bundle "$BUNDLE" envy
+    SECRET=from-the-runtime run rung --log "$BATS_TEST_TMPDIR/rung.log" run --bundle "$BUNDLE" envy
     assert_success
     assert_line --index 0 /tmp
     assert_line EQ=a=b

@@ -62,7 +62,9 @@ run_container() {
         args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .)
         update_config --argjson a "$args" '.process.args = $a'
         [[ -n $hostname ]] && update_config --arg h "$hostname" '.hostname = $h'
-        rung run --bundle "$BUNDLE" "ctr-$BATS_TEST_NUMBER-$$"
+        # Warnings (what this phase does not apply yet) go to the log, so that the output is
+        # the container's alone; errors still reach stderr as well.
+        rung --log "$BATS_TEST_TMPDIR/rung.log" run --bundle "$BUNDLE" "ctr-$BATS_TEST_NUMBER-$$"
     fi
 }
 
