@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,8 +19,24 @@
 namespace rung {
 namespace {
 
-[[noreturn]] void exec_hook(const Hook& h, int stdin_fd) {
-    ::dup2(stdin_fd, STDIN_FILENO);
+// config.md, hooks: the state goes to the hook on stdin. It is written whole into a memfd before
+// the fork, so the hook may read all of it, part of it or none: rung never blocks on a full pipe,
+// nor dies of SIGPIPE when a hook exits without reading.
+unique_fd state_on_stdin(const std::string& state_json) {
+    unique_fd fd(::memfd_create("rung-hook-state", MFD_CLOEXEC));
+    if (!fd) throw_errno("memfd_create for the hook's state");
+    write_full(fd.get(), state_json);
+    check(::lseek(fd.get(), 0, SEEK_SET), "lseek the hook's state");
+    return fd;
+}
+
+// In the forked child. If execve fails, its errno goes back over `error_fd` (CLOEXEC: a successful
+// execve closes it and the runtime reads EOF).
+[[noreturn]] void exec_hook(const Hook& h, int stdin_fd, int error_fd) {
+    if (stdin_fd == STDIN_FILENO)
+        ::fcntl(stdin_fd, F_SETFD, 0);
+    else
+        ::dup2(stdin_fd, STDIN_FILENO); // the copy is not CLOEXEC
     std::vector<std::string> args = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
     std::vector<char*> argv, envp;
     for (auto& a : args)
@@ -33,7 +50,17 @@ namespace {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     ::execve(h.path.c_str(), argv.data(), envp.data());
+    int err = errno;
+    [[maybe_unused]] ssize_t n = ::write(error_fd, &err, sizeof err);
     ::_exit(127);
+}
+
+// EOF on the error pipe: the hook runs. An errno: it could not be started (reap it and say why).
+void check_hook_started(pid_t pid, int error_fd) {
+    int err = 0;
+    if (read_full(error_fd, &err, sizeof err) != sizeof err) return;
+    sys::wait_for(pid);
+    throw Error("execve", err);
 }
 
 // Wait for the hook, killing it when its timeout (seconds, if set) runs out. A pidfd makes
@@ -61,18 +88,14 @@ int wait_hook(pid_t pid, const Hook& h) {
 void run_hook(const Hook& h, const std::string& stage, const std::string& state_json) {
     log::trace("runtime", "config.md: hooks, " + stage, "exec hook ", quote(h.path),
                " with the state on stdin");
+    unique_fd state = state_on_stdin(state_json);
     int fds[2];
     check(::pipe2(fds, O_CLOEXEC), "pipe");
-    unique_fd read_end(fds[0]), write_end(fds[1]);
+    unique_fd error_read(fds[0]), error_write(fds[1]);
     pid_t pid = check(::fork(), "fork");
-    if (pid == 0) exec_hook(h, read_end.get());
-    read_end.reset();
-    try {
-        write_full(write_end.get(), state_json);
-    } catch (const Error&) {
-        // A hook need not read its stdin; EPIPE is not its failure.
-    }
-    write_end.reset();
+    if (pid == 0) exec_hook(h, state.get(), error_write.get());
+    error_write.reset();
+    check_hook_started(pid, error_read.get());
     int status = wait_hook(pid, h);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
     if (WIFEXITED(status)) throw Error("exit status " + std::to_string(WEXITSTATUS(status)));
