@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# Phase 3 and on: /dev. linux.devices (config-linux.md "Devices"), the default devices and the
+# /dev symbolic links every container gets (runtime-linux.md).
+
+load helpers
+load bundle
+
+setup() {
+    setup_bundle
+}
+
+teardown() {
+    teardown_bundle
+}
+
+@test "linux.devices: each node has its type, numbers, mode and owner" {
+    require_phase 3
+    update_config '.linux.devices = [
+        {type: "c", path: "/dev/mynull", major: 1, minor: 3, fileMode: 384, uid: 1000, gid: 1001},
+        {type: "b", path: "/dev/disks/myloop", major: 7, minor: 0, fileMode: 416},
+        {type: "p", path: "/dev/myfifo"},
+        {type: "u", path: "/dev/myzero", major: 1, minor: 5, fileMode: 420}]'
+    run run_container sh -c 'for d in /dev/mynull /dev/disks/myloop /dev/myfifo /dev/myzero; do stat -c "%n|%F|%t:%T|%a|%u:%g" $d; done; echo hi >/dev/mynull && echo written'
+    assert_success
+    assert_line "/dev/mynull|character special file|1:3|600|1000:1001"
+    assert_line "/dev/disks/myloop|block special file|7:0|640|0:0"
+    assert_line "/dev/myfifo|fifo|0:0|666|0:0"
+    assert_line "/dev/myzero|character special file|1:5|644|0:0"
+    assert_line written
+}
+
+@test "the default devices exist with mode 0666 and work" {
+    require_phase 3
+    run run_container sh -c 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a" /dev/$d; done; echo x >/dev/null && echo null-ok; head -c 16 /dev/urandom | wc -c; head -c 3 /dev/zero | od -An -tx1; echo x 2>&1 >/dev/full || echo full-refused'
+    assert_success
+    assert_line "/dev/null character special file 1:3 666"
+    assert_line "/dev/zero character special file 1:5 666"
+    assert_line "/dev/full character special file 1:7 666"
+    assert_line "/dev/random character special file 1:8 666"
+    assert_line "/dev/urandom character special file 1:9 666"
+    assert_line "/dev/tty character special file 5:0 666"
+    assert_line null-ok
+    assert_line 16
+    assert_line " 00 00 00"
+    assert_line full-refused
+}
+
+@test "/dev/fd, /dev/stdin, /dev/stdout, /dev/stderr and /dev/ptmx are links" {
+    require_phase 3
+    run run_container sh -c 'for l in fd stdin stdout stderr ptmx; do echo "$l -> $(readlink /dev/$l)"; done; echo piped | cat /dev/stdin; echo to-stderr >/dev/stderr; test -e /dev/fd/1 && echo fd-ok'
+    assert_success
+    assert_line "fd -> /proc/self/fd"
+    assert_line "stdin -> /proc/self/fd/0"
+    assert_line "stdout -> /proc/self/fd/1"
+    assert_line "stderr -> /proc/self/fd/2"
+    assert_line "ptmx -> pts/ptmx"
+    assert_line piped
+    assert_line to-stderr
+    assert_line fd-ok
+}
+
+@test "a device path must be absolute and a device type known" {
+    require_phase 3
+    set_args true
+    update_config '.linux.devices = [{type: "c", path: "dev/x", major: 1, minor: 3}]'
+    run rung create --bundle "$BUNDLE" badpath
+    assert_failure
+    one_line
+    assert_output --partial '.linux.devices[0].path'
+    assert_clean badpath
+    update_config '.linux.devices = [{type: "x", path: "/dev/x", major: 1, minor: 3}]'
+    run rung create --bundle "$BUNDLE" badtype
+    assert_failure
+    one_line
+    assert_output --partial 'unknown device type "x"'
+    assert_clean badtype
+}

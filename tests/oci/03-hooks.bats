@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# Phase 3 and on: hooks (config.md "POSIX-platform Hooks", runtime.md "Lifecycle"). Each stage
+# runs at its point of the lifecycle, in the runtime's namespaces or the container's, with the
+# state on stdin; a failing create-time hook fails create and leaves nothing, a failing poststart
+# or poststop hook is only a warning.
+
+load helpers
+load bundle
+
+setup() {
+    setup_bundle
+    # hook.sh STAGE LOG: append a line for STAGE to LOG and keep the state from stdin next to it.
+    # The host's copy serves the hooks whose path resolves in the runtime's mount namespace; the
+    # rootfs's copy the startContainer hook, which resolves in the container's.
+    local script=(
+        'stage=$1 log=$2'
+        'cat >"$(dirname "$log")/state.$stage.json"'
+        'echo "$stage mnt=$(readlink /proc/self/ns/mnt) host=$(hostname) mark=$HOOK_MARK" >>"$log"'
+    )
+    write_script "$BATS_TEST_TMPDIR/hook.sh" "${script[@]}"
+    write_script "$ROOTFS/hook.sh" "${script[@]}"
+    LOG=$ROOTFS/hooks.log
+}
+
+teardown() {
+    teardown_bundle
+}
+
+# hook_entry STAGE ARGS...: a hook object that runs hook.sh with HOOK_MARK=mark-STAGE.
+hook_entry() {
+    local stage=$1 path=$BATS_TEST_TMPDIR/hook.sh
+    shift
+    [[ $stage == startContainer ]] && path=/hook.sh
+    jq -n -c --arg p "$path" --arg m "HOOK_MARK=mark-$stage" --argjson a "$(json_array "$path" "$@")" \
+        '{path: $p, args: $a, env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", $m]}'
+}
+
+# set_hook STAGE HOOK_JSON: make HOOK_JSON the only hook of STAGE.
+set_hook() {
+    update_config --arg s "$1" --argjson h "$2" '.hooks[$s] = [$h]'
+}
+
+# The stages of the log so far, one word per line.
+logged_stages() {
+    awk '{print $1}' "$LOG" 2>/dev/null | tr '\n' ' '
+}
+
+@test "every stage runs at its point of the lifecycle, in the right namespaces, with the state" {
+    require_phase 3
+    local stage
+    for stage in prestart createRuntime createContainer poststart poststop; do
+        set_hook $stage "$(hook_entry $stage $stage "$LOG")"
+    done
+    set_hook startContainer "$(hook_entry startContainer startContainer /hooks.log)"
+    update_config '.annotations = {"org.example.test": "hooks"}'
+    create_container hooked sh -c 'echo program >>/hooks.log; exec sleep 1000'
+    local pid host_mnt ctr_mnt bundle
+    pid=$(rung state hooked | jq .pid)
+    host_mnt=$(readlink /proc/self/ns/mnt)
+    ctr_mnt=$(readlink "/proc/$pid/ns/mnt")
+    bundle=$(realpath "$BUNDLE")
+    [[ $host_mnt != "$ctr_mnt" ]]
+
+    # create ran the three create-time hooks, in order, and not the program.
+    assert_equal "$(logged_stages)" "prestart createRuntime createContainer "
+    run rung start hooked
+    assert_success
+    wait_for grep -q program "$LOG"
+    wait_for grep -q poststart "$LOG"
+    # startContainer ran before the program; the program and poststart race.
+    [[ $(logged_stages) == "prestart createRuntime createContainer startContainer "* ]]
+    rung delete --force hooked
+    [[ $(logged_stages) == *" poststop " ]]
+    assert_equal "$(wc -l <"$LOG")" 7
+
+    # Where each ran: the container's mount and UTS namespaces for createContainer and
+    # startContainer, the runtime's for the others.
+    local line
+    for stage in prestart createRuntime poststart poststop; do
+        line=$(grep "^$stage " "$LOG")
+        [[ $line == *" mnt=$host_mnt host=$(hostname) "* ]] || fail "$line"
+    done
+    for stage in createContainer startContainer; do
+        line=$(grep "^$stage " "$LOG")
+        [[ $line == *" mnt=$ctr_mnt host=rung "* ]] || fail "$line"
+    done
+    # args and env as given.
+    for stage in prestart createRuntime createContainer startContainer poststart poststop; do
+        grep -q "^$stage .* mark=mark-$stage$" "$LOG" || fail "$stage: $(grep "^$stage " "$LOG")"
+    done
+
+    # The state on stdin: the status each stage sees, and the rest as `state` shows it.
+    local expect=(prestart:creating createRuntime:creating createContainer:creating
+        startContainer:created poststart:running poststop:stopped)
+    local e json
+    for e in "${expect[@]}"; do
+        json=$ROOTFS/state.${e%%:*}.json
+        assert_equal "$(jq -r .status "$json")" "${e#*:}"
+        assert_equal "$(jq -r .id "$json")" hooked
+        assert_equal "$(jq -r .bundle "$json")" "$bundle"
+        assert_equal "$(jq -r '.annotations["org.example.test"]' "$json")" hooks
+        [[ ${e%%:*} == poststop ]] || assert_equal "$(jq -r .pid "$json")" "$pid"
+    done
+}
+
+@test "a hook that outlives its timeout is killed and fails create" {
+    require_phase 3
+    local stage n=$((40000000 + $$ % 1000000))
+    write_script "$BATS_TEST_TMPDIR/hang.sh" "exec sleep $n"
+    for stage in createRuntime createContainer; do
+        update_config 'del(.hooks)'
+        update_config --arg s $stage --arg p "$BATS_TEST_TMPDIR/hang.sh" '.hooks[$s] = [{path: $p, timeout: 1}]'
+        set_args true
+        SECONDS=0
+        run timeout 20 "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" slow
+        assert_failure 1
+        one_line
+        assert_output --partial "$stage hook \"$BATS_TEST_TMPDIR/hang.sh\": timed out after 1s"
+        ((SECONDS < 5))
+        assert_clean slow
+        run pgrep -f "sleep $n"
+        assert_failure
+    done
+}
+
+@test "a failing createRuntime, prestart or createContainer hook fails create, naming it, and leaves nothing" {
+    require_phase 3
+    write_script "$BATS_TEST_TMPDIR/fail.sh" 'echo "hook failing" >&2' 'exit 3'
+    local stage
+    set_args true
+    for stage in prestart createRuntime createContainer; do
+        update_config 'del(.hooks)'
+        update_config --arg s $stage --arg p "$BATS_TEST_TMPDIR/fail.sh" '.hooks[$s] = [{path: $p}]'
+        run rung create --bundle "$BUNDLE" failing
+        assert_failure
+        # The hook's own stderr, then rung's one line.
+        assert_line --index 0 "hook failing"
+        assert_equal "${#lines[@]}" 2
+        assert_line --index 1 --regexp "^rung: create: .*$stage hook \"$BATS_TEST_TMPDIR/fail.sh\": exit status 3$"
+        assert_clean failing
+    done
+}
+
+@test "a hook that cannot be run fails create with the reason" {
+    require_phase 3
+    update_config --arg p "$BATS_TEST_TMPDIR/no-such-hook" '.hooks.createRuntime = [{path: $p}]'
+    set_args true
+    run rung create --bundle "$BUNDLE" nohook
+    assert_failure
+    one_line
+    assert_output --partial "createRuntime hook \"$BATS_TEST_TMPDIR/no-such-hook\""
+    assert_output --partial "No such file or directory"
+    assert_clean nohook
+}
+
+@test "a failing startContainer hook fails start and stops the container" {
+    require_phase 3
+    write_script "$ROOTFS/fail.sh" 'exit 4'
+    update_config '.hooks.startContainer = [{path: "/fail.sh"}]'
+    create_container startfail sh -c 'touch /ran; sleep 1000'
+    run rung start startfail
+    assert_failure
+    one_line
+    assert_output --regexp '^rung: start: .*startContainer hook "/fail.sh": exit status 4$'
+    wait_for status_is startfail stopped
+    [[ ! -e $ROOTFS/ran ]]
+}
+
+@test "a failing poststart or poststop hook is a warning; start and delete succeed" {
+    require_phase 3
+    write_script "$BATS_TEST_TMPDIR/fail.sh" 'exit 5'
+    update_config --arg p "$BATS_TEST_TMPDIR/fail.sh" '.hooks.poststart = [{path: $p}] | .hooks.poststop = [{path: $p}]'
+    create_container warned sleep 1000
+    run rung start warned
+    assert_success
+    one_line
+    assert_output --regexp "poststart hook \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5$"
+    assert_equal "$(container_status warned)" running
+    run rung delete --force warned
+    assert_success
+    one_line
+    assert_output --regexp "poststop hook \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5$"
+    [[ ! -e $ROOT/warned ]]
+}
+
+@test "hooks of one stage run in order, and each one's args reach it" {
+    require_phase 3
+    write_script "$BATS_TEST_TMPDIR/say.sh" 'echo "[$*]" >>"$0.log"'
+    update_config --arg p "$BATS_TEST_TMPDIR/say.sh" \
+        '.hooks.createRuntime = [{path: $p, args: [$p, "one", "a b"]}, {path: $p, args: [$p, "two"]}, {path: $p}]'
+    create_container ordered true
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/say.sh.log")" $'[one a b]\n[two]\n[]'
+}
+
+@test "a hook need not read its stdin, however large the state" {
+    require_phase 3
+    write_script "$BATS_TEST_TMPDIR/deaf.sh" 'exit 0'
+    # 100 KiB of annotations: more than a pipe holds, so a runtime that writes the state into a
+    # pipe would block on, or die of SIGPIPE from, a hook that exits without reading it.
+    update_config --arg p "$BATS_TEST_TMPDIR/deaf.sh" --arg big "$(head -c 102400 /dev/zero | tr '\0' x)" \
+        '.annotations.big = $big | .hooks.createRuntime = [{path: $p}] | .hooks.createContainer = [{path: $p}]'
+    set_args true
+    local out=$BATS_TEST_TMPDIR/deaf.out
+    timeout 20 "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" deaf >"$out" 2>&1 </dev/null ||
+        fail "create failed with $?: $(cat "$out")"
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/deaf.out")" ""
+    assert_equal "$(container_status deaf)" created
+}

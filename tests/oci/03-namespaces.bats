@@ -1,0 +1,144 @@
+#!/usr/bin/env bats
+# Phase 3 and on: linux.namespaces (config-linux.md "Namespaces": new, joined by path, or shared
+# with the runtime when not listed) and linux.sysctl, which only namespaced keys may use.
+
+load helpers
+load bundle
+
+setup() {
+    setup_bundle
+    NETNS=rung-test-$$-$BATS_TEST_NUMBER
+}
+
+teardown() {
+    teardown_bundle
+    ip netns delete "$NETNS" 2>/dev/null || true
+}
+
+@test "a namespace with a path is joined: the network namespace of ip netns" {
+    require_phase 3
+    ip netns add "$NETNS"
+    update_config --arg p "/run/netns/$NETNS" \
+        '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)'
+    run run_container readlink /proc/self/ns/net
+    assert_success
+    assert_output "net:[$(ns_inode "/run/netns/$NETNS")]"
+}
+
+@test "a namespace that is not listed is the runtime's" {
+    require_phase 3
+    update_config '.linux.namespaces |= map(select(.type != "network" and .type != "ipc"))'
+    run run_container sh -c 'readlink /proc/self/ns/net; readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts'
+    assert_success
+    assert_line --index 0 "$(readlink /proc/self/ns/net)"
+    assert_line --index 1 "$(readlink /proc/self/ns/ipc)"
+    # The listed ones are still new.
+    [[ ${lines[2]} != "$(readlink /proc/self/ns/uts)" ]]
+}
+
+@test "the cgroup namespace: new when listed, its root is the container's cgroup" {
+    require_phase 3
+    update_config '.linux.namespaces += [{type: "cgroup"}]'
+    run run_container sh -c 'readlink /proc/self/ns/cgroup; cut -d: -f3 /proc/self/cgroup | sort -u'
+    assert_success
+    [[ ${lines[0]} == cgroup:* && ${lines[0]} != "$(readlink /proc/self/ns/cgroup)" ]]
+    assert_equal "${lines[1]}" /
+    assert_equal "${#lines[@]}" 2
+}
+
+@test "uts, ipc and pid namespaces of another container are joined by /proc/PID/ns paths" {
+    require_phase 3
+    create_container first sleep 1000
+    rung start first
+    local pid
+    pid=$(rung state first | jq .pid)
+    update_config --arg p "/proc/$pid/ns" 'del(.hostname) | .linux.namespaces |= map(
+        if .type == "uts" or .type == "ipc" or .type == "pid" then .path = $p + "/" + (if .type == "uts" then "uts" elif .type == "ipc" then "ipc" else "pid" end) else . end)'
+    run run_container sh -c 'for n in uts ipc pid net; do readlink /proc/self/ns/$n; done; hostname; echo $$'
+    assert_success
+    assert_line --index 0 "$(readlink /proc/$pid/ns/uts)"
+    assert_line --index 1 "$(readlink /proc/$pid/ns/ipc)"
+    assert_line --index 2 "$(readlink /proc/$pid/ns/pid)"
+    # network is new, not the other container's.
+    [[ ${lines[3]} != "$(readlink /proc/$pid/ns/net)" ]]
+    assert_line --index 4 rung
+    # Not the first process of that PID namespace: its PID 1 is the other container's.
+    ((${lines[5]} > 1))
+}
+
+@test "a namespace path that does not exist fails create with one line naming it" {
+    require_phase 3
+    update_config '.linux.namespaces |= map(if .type == "network" then .path = "/run/netns/rung-no-such" else . end)'
+    set_args true
+    run rung create --bundle "$BUNDLE" nopath
+    assert_failure
+    one_line
+    assert_output --partial '"/run/netns/rung-no-such": No such file or directory'
+    assert_clean nopath
+}
+
+@test "a namespace path of another type fails create" {
+    require_phase 3
+    update_config '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/uts" else . end)'
+    set_args true
+    run rung create --bundle "$BUNDLE" wrongtype
+    assert_failure
+    one_line
+    assert_output --partial '"/proc/self/ns/uts"'
+    assert_clean wrongtype
+}
+
+@test "a duplicate or unknown namespace type is a one-line error" {
+    require_phase 3
+    set_args true
+    update_config '.linux.namespaces += [{type: "pid"}]'
+    run rung create --bundle "$BUNDLE" dup
+    assert_failure
+    one_line
+    assert_output --partial 'duplicate namespace type "pid"'
+    assert_clean dup
+    update_config '.linux.namespaces |= (.[:-1] + [{type: "bogus"}])'
+    run rung create --bundle "$BUNDLE" unknown
+    assert_failure
+    one_line
+    assert_output --partial 'unknown namespace type "bogus"'
+    assert_clean unknown
+}
+
+@test "sysctl: namespaced keys are set in the container's own namespaces" {
+    require_phase 3
+    update_config '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmax": "123456789", "net.ipv4.conf.lo.forwarding": "1"}'
+    local host_forward host_shmmax
+    host_forward=$(cat /proc/sys/net/ipv4/ip_forward)
+    host_shmmax=$(cat /proc/sys/kernel/shmmax)
+    run run_container cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax /proc/sys/net/ipv4/conf/lo/forwarding
+    assert_success
+    assert_output $'1\n123456789\n1'
+    assert_equal "$(cat /proc/sys/net/ipv4/ip_forward)" "$host_forward"
+    assert_equal "$(cat /proc/sys/kernel/shmmax)" "$host_shmmax"
+}
+
+@test "sysctl: a key that is not namespaced is a one-line error and changes nothing" {
+    require_phase 3
+    local before
+    before=$(cat /proc/sys/vm/swappiness)
+    update_config --arg v $((before == 10 ? 11 : 10)) '.linux.sysctl = {"vm.swappiness": $v}'
+    set_args true
+    run rung create --bundle "$BUNDLE" swappy
+    assert_failure
+    one_line
+    assert_output --partial '"vm.swappiness" is not namespaced'
+    assert_clean swappy
+    assert_equal "$(cat /proc/sys/vm/swappiness)" "$before"
+}
+
+@test "sysctl: a namespaced key needs the container's own namespace of that kind" {
+    require_phase 3
+    update_config '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+    set_args true
+    run rung create --bundle "$BUNDLE" hostnet
+    assert_failure
+    one_line
+    assert_output --partial '"net.ipv4.ip_forward" needs a network namespace'
+    assert_clean hostnet
+}
