@@ -34,6 +34,12 @@ void add_create_options(CLI::App* cmd, rung::CreateOptions& opts) {
     cmd->add_option("id", opts.id, "The container ID")->required();
 }
 
+// `exec ID -- CMD` and `ps ID -- PS-ARGS`: CLI11 hands the "--" that ends rung's options on
+// with the words after it (prefix_command), but it is not part of the command.
+void drop_separator(std::vector<std::string>& args) {
+    if (!args.empty() && args.front() == "--") args.erase(args.begin());
+}
+
 // The process `exec` runs: --process FILE as a whole, or CMD ARGS with the container's own
 // config.json (saved at create) for what the flags leave out, as runc does.
 struct ExecFlags {
@@ -153,6 +159,7 @@ int main(int argc, char** argv) {
         eo.root = root;
         eo.id = id;
         eo.detach = detach;
+        drop_separator(ef.args);
         eo.process = exec_process_from(ef, rung::container_config(root, id));
         return rung::exec_in_container(eo);
     });
@@ -171,6 +178,7 @@ int main(int argc, char** argv) {
 
     std::vector<std::string> ps_args;
     CLI::App* ps = cli.command("ps", "List the processes of a container", [&] {
+        drop_separator(ps_args);
         rung::ps_container(root, id, format, ps_args);
         return 0;
     });
