@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# Phase 3 and on: `rung exec` runs another process in a container's namespaces; `rung ps` lists
+# the container's processes.
+
+load helpers
+load bundle
+
+setup() {
+    setup_bundle
+    # Every namespace exec joins is a new one, so that "joined" cannot pass by sharing the host's.
+    update_config '.linux.namespaces += [{type: "cgroup"}]'
+}
+
+teardown() {
+    teardown_bundle
+}
+
+# running ID: create and start ID with `sleep 1000` as its process; INIT is its host pid.
+running() {
+    create_container "$1" sleep 1000
+    rung start "$1"
+    INIT=$(rung state "$1" | jq .pid)
+}
+
+@test "exec joins every namespace of the container's init" {
+    require_phase 3
+    running ns
+    run rung exec ns sh -c 'for n in ipc uts net pid mnt cgroup; do echo "$n $(readlink /proc/self/ns/$n) $(readlink /proc/1/ns/$n)"; done'
+    assert_success
+    assert_equal "${#lines[@]}" 6
+    local n theirs mine host
+    while read -r n mine theirs; do
+        assert_equal "$mine" "$theirs"
+        assert_equal "$mine" "$(readlink "/proc/$INIT/ns/$n")"
+        host=$(readlink "/proc/self/ns/$n")
+        [[ $mine != "$host" ]] || fail "$n is the host's"
+    done <<<"$output"
+}
+
+@test "exec sees the container's root, hostname and process tree" {
+    require_phase 3
+    echo inside >"$ROOTFS/marker"
+    running view
+    run rung exec view sh -c 'cat /marker; hostname; cat /proc/1/comm'
+    assert_success
+    assert_output $'inside\nrung\nsleep'
+}
+
+@test "exec's exit status is the process's; a missing command is 127 and named" {
+    require_phase 3
+    running status
+    run rung exec status sh -c 'exit 7'
+    assert_failure 7
+    run -127 rung exec status no-such-command
+    one_line
+    assert_output --partial '"no-such-command"'
+    run rung exec status sh -c 'kill -TERM $$'
+    assert_failure $((128 + 15))
+    # "--" ends rung's options; it is not the command.
+    run rung exec status -- echo -n separated
+    assert_success
+    assert_output separated
+}
+
+@test "exec takes the config's process, with --env, --cwd and --user on top" {
+    require_phase 3
+    update_config '.process.env = ["PATH=/bin:/usr/bin", "FROM_CONFIG=1", "OVERRIDE=old"]'
+    running flags
+    run rung exec flags env
+    assert_success
+    assert_equal "$(sort <<<"$output")" $'FROM_CONFIG=1\nOVERRIDE=old\nPATH=/bin:/usr/bin'
+    run rung exec --env OVERRIDE=new -e ADDED=yes --cwd /tmp --user 1000:1001 flags sh -c 'echo "$OVERRIDE $ADDED $FROM_CONFIG"; pwd; id -u; id -g'
+    assert_success
+    assert_output $'new yes 1\n/tmp\n1000\n1001'
+}
+
+@test "exec --process FILE runs the process described there" {
+    require_phase 3
+    running procfile
+    jq -n '{args: ["sh", "-c", "echo $WHO; pwd; id -u; grep Umask /proc/self/status"], env: ["PATH=/bin:/usr/bin", "WHO=from-file"],
+            cwd: "/etc", user: {uid: 1234, gid: 1234, umask: 63}}' >"$BATS_TEST_TMPDIR/process.json"
+    run rung exec --process "$BATS_TEST_TMPDIR/process.json" procfile
+    assert_success
+    assert_output $'from-file\n/etc\n1234\nUmask:\t0077'
+    echo '{"args": ["true"]}' >"$BATS_TEST_TMPDIR/bad.json"
+    run rung exec --process "$BATS_TEST_TMPDIR/bad.json" procfile
+    assert_failure
+    one_line
+    assert_output --partial "cwd"
+}
+
+@test "exec --detach --pid-file: the process keeps running in the container" {
+    require_phase 3
+    running detach
+    local pidfile=$BATS_TEST_TMPDIR/exec.pid
+    # The detached process keeps the stdio it is given, as with runc: not a pipe `run` reads.
+    rung exec --detach --pid-file "$pidfile" detach sleep 999 >"$BATS_TEST_TMPDIR/exec.out" 2>&1 </dev/null
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/exec.out")" ""
+    local pid
+    pid=$(cat "$pidfile")
+    kill -0 "$pid"
+    assert_equal "$(cat "/proc/$pid/comm")" sleep
+    assert_equal "$(readlink "/proc/$pid/ns/pid")" "$(readlink "/proc/$INIT/ns/pid")"
+    assert_equal "$(readlink "/proc/$pid/ns/mnt")" "$(readlink "/proc/$INIT/ns/mnt")"
+}
+
+@test "exec into a stopped container is an error" {
+    require_phase 3
+    create_container gone true
+    rung start gone
+    wait_for status_is gone stopped
+    run rung exec gone true
+    assert_failure
+    one_line
+    assert_output 'rung: exec: container "gone" is stopped: exec needs a created or running container'
+    run rung exec nosuch true
+    assert_failure
+    assert_output 'rung: exec: container "nosuch" does not exist'
+}
+
+@test "exec into a container started with --no-pivot sees its rootfs" {
+    require_phase 3
+    echo inside >"$ROOTFS/marker"
+    set_args sleep 1000
+    rung run --detach --no-pivot --bundle "$BUNDLE" nopivot >/dev/null 2>&1 </dev/null
+    run rung exec nopivot cat /marker
+    assert_success
+    assert_output inside
+}
+
+@test "ps: the container's processes, init and exec'd, and nothing else" {
+    require_phase 3
+    running ps
+    rung exec --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" ps sleep 999 >/dev/null 2>&1 </dev/null
+    local exec_pid
+    exec_pid=$(cat "$BATS_TEST_TMPDIR/exec.pid")
+    run rung ps --format json ps
+    assert_success
+    assert_equal "$(jq -c 'sort' <<<"$output")" "$(jq -c -n --argjson a "$INIT" --argjson b "$exec_pid" '[$a, $b] | sort')"
+    run rung ps ps
+    assert_success
+    assert_equal "${#lines[@]}" 3
+    [[ ${lines[0]} == *PID* ]]
+    assert_equal "$(tail -n +2 <<<"$output" | awk '{print $2}' | sort -n | tr '\n' ' ')" "$(printf '%s\n' "$INIT" "$exec_pid" | sort -n | tr '\n' ' ')"
+    # ps(1) options pass through.
+    run rung ps ps -- -o pid,comm
+    assert_success
+    assert_equal "$(tail -n +2 <<<"$output" | awk '{print $2}' | sort | tr '\n' ' ')" "sleep sleep "
+}
+
+@test "ps of a stopped container is an error" {
+    require_phase 3
+    create_container stopped true
+    rung start stopped
+    wait_for status_is stopped stopped
+    run rung ps stopped
+    assert_failure
+    one_line
+    assert_output --partial 'container "stopped" is stopped'
+}

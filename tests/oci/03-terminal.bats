@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# Phase 3 and on: process.terminal. With a console socket (command-line-interface.md, create
+# --console-socket) the pty master goes to whoever listens there: tests/tools/recvtty plays
+# conmon. In the foreground, `rung run` relays the pty itself: util-linux script(1) gives it a
+# terminal to relay to.
+
+load helpers
+load bundle
+
+setup() {
+    setup_bundle
+    RECVTTY=${RECVTTY:-$REPO_ROOT/build/tests/tools/recvtty}
+    [[ -x $RECVTTY ]] || fail "$RECVTTY is not built (cmake --build build)"
+    SOCK=$BATS_TEST_TMPDIR/console.sock
+    update_config '.process.terminal = true'
+}
+
+teardown() {
+    [[ -z ${RECV_PID:-} ]] || kill "$RECV_PID" 2>/dev/null || true
+    teardown_bundle
+}
+
+# start_recvtty [INPUT]: listen on $SOCK in the background; the terminal's output goes to
+# $BATS_TEST_TMPDIR/tty.out, recvtty's messages to tty.err.
+start_recvtty() {
+    "$RECVTTY" "$SOCK" "$@" >"$BATS_TEST_TMPDIR/tty.out" 2>"$BATS_TEST_TMPDIR/tty.err" &
+    RECV_PID=$!
+    wait_for test -S "$SOCK"
+}
+
+# wait_recvtty: recvtty exits once the last holder of the pty's slave side closes it.
+wait_recvtty() {
+    wait_for process_gone "$RECV_PID" || fail "recvtty still waits for the terminal to close"
+    wait "$RECV_PID"
+    RECV_PID=
+}
+
+@test "create --console-socket: the process runs on a pty whose master went to the socket" {
+    require_phase 3
+    update_config '.process.consoleSize = {height: 40, width: 100}'
+    set_args sh -c 'tty; test -t 0 && test -t 1 && test -t 2 && echo stdio-on-the-tty; stty size; test "$(cut -d" " -f7 /proc/self/stat)" != 0 && echo controlling-tty'
+    start_recvtty
+    rung create --bundle "$BUNDLE" --console-socket "$SOCK" tty >"$BATS_TEST_TMPDIR/create.out" 2>&1 </dev/null
+    rung start tty
+    wait_recvtty
+    local out
+    out=$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")
+    assert_equal "$out" $'/dev/pts/0\nstdio-on-the-tty\n40 100\ncontrolling-tty'
+    # The request that came with the fd names the container.
+    run cat "$BATS_TEST_TMPDIR/tty.err"
+    assert_output --partial '"container":"tty"'
+    assert_output --partial '"type":"terminal"'
+    # create itself printed nothing (the terminal is the container's).
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/create.out")" ""
+}
+
+@test "what is typed on the console reaches the process" {
+    require_phase 3
+    set_args sh
+    start_recvtty $'echo typed-$((20 + 22))\nexit 0\n'
+    rung create --bundle "$BUNDLE" --console-socket "$SOCK" typing >/dev/null 2>&1 </dev/null
+    rung start typing
+    wait_recvtty
+    run tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out"
+    assert_line typed-42
+}
+
+@test "terminal: true without --console-socket fails create with one line" {
+    require_phase 3
+    set_args true
+    run rung create --bundle "$BUNDLE" nosock
+    assert_failure
+    one_line
+    assert_output --partial "create needs --console-socket"
+    assert_clean nosock
+}
+
+@test "a console socket nobody listens on fails create and leaves nothing" {
+    require_phase 3
+    set_args true
+    run rung create --bundle "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/nobody.sock" deaf
+    assert_failure
+    one_line
+    assert_output --partial "\"$BATS_TEST_TMPDIR/nobody.sock\""
+    assert_clean deaf
+}
+
+@test "run in the foreground relays the pty to its own terminal, and the exit status back" {
+    require_phase 3
+    command -v script >/dev/null || skip "needs script(1) from util-linux to give rung a terminal"
+    set_args sh -c 'tty; test -t 0 && echo stdin-is-a-tty; exit 3'
+    run timeout 20 script -qec "$RUNG --root $ROOT run --bundle $BUNDLE fg" /dev/null </dev/null
+    assert_failure 3
+    run tr -d '\r' <<<"$output"
+    assert_output $'/dev/pts/0\nstdin-is-a-tty'
+    run rung list -q
+    assert_output ""
+}
+
+@test "exec --tty --console-socket gives the new process a pty of its own" {
+    require_phase 3
+    update_config '.process.terminal = false'
+    create_container ttyexec sleep 1000
+    rung start ttyexec
+    start_recvtty
+    run rung exec --tty --detach --console-socket "$SOCK" ttyexec sh -c 'tty; test -t 0 && echo stdin-is-a-tty'
+    assert_success
+    wait_recvtty
+    assert_equal "$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")" $'/dev/pts/0\nstdin-is-a-tty'
+}
+
+@test "exec --tty in the foreground relays the pty" {
+    require_phase 3
+    command -v script >/dev/null || skip "needs script(1) from util-linux to give rung a terminal"
+    update_config '.process.terminal = false'
+    create_container fgexec sleep 1000
+    rung start fgexec
+    run timeout 20 script -qec "$RUNG --root $ROOT exec --tty fgexec sh -c 'tty; exit 4'" /dev/null </dev/null
+    assert_failure 4
+    assert_equal "$(tr -d '\r' <<<"$output")" /dev/pts/0
+}
