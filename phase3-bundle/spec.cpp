@@ -890,6 +890,12 @@ constexpr Unapplied kUnapplied[] = {
     {"zos", "not supported", [](const Spec& s) { return s.zos.has_value(); }},
 };
 
+// config.md, process.args: OPTIONAL in the schema (Windows may use commandLine), but on Linux at
+// least one entry is REQUIRED, and rung runs every process it is given.
+void require_args(const Process& p, const std::string& display_name, const std::string& path) {
+    if (p.args.empty()) throw Error(display_name + ": " + path + ".args: missing");
+}
+
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
     std::string out;
     for (const auto& p : parts)
@@ -917,6 +923,7 @@ Spec load_spec(const std::string& bundle_dir) {
     for (const char* key : {"process", "root"}) {
         if (!has_value(j, key)) throw Error(name + ": ." + key + ": missing");
     }
+    require_args(spec.process, name, ".process");
     // config.md: a relative root.path is relative to the bundle. Resolve it now, so nothing
     // later depends on the runtime's working directory.
     std::error_code ec;
@@ -967,7 +974,9 @@ std::string describe_unknown(const Spec& spec, const std::string& display_name) 
 Process load_process(const std::string& path) {
     std::string name = path.substr(path.rfind('/') + 1);
     json doc = {{"ociVersion", "1.2.0"}, {"process", read_json_file(path, name)}};
-    return parse_spec(doc, name).process;
+    Process process = parse_spec(doc, name).process;
+    require_args(process, name, ".process");
+    return process;
 }
 
 json default_config() {
