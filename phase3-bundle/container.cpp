@@ -86,16 +86,11 @@ void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions
 
 // config.md wants an error for a property the runtime cannot apply; a tutorial phase cannot
 // apply most of them yet, so it names them in one warning with the phase that adds each, once
-// the container exists (a failed create prints only its error). `run` keeps the warning out of
-// the container's stderr, which is its own; --debug still shows it.
-void report_not_applied(const Spec& spec, bool foreground) {
-    for (const std::string& line : {describe_unapplied(spec), describe_unknown(spec)}) {
-        if (line.empty()) continue;
-        if (foreground)
-            log::trace("rung", "", "warning: ", line);
-        else
-            log::warn(line);
-    }
+// the container exists (a failed create prints only its error). `run` warns too, on stderr
+// before the container's own output, as runc does; `--log FILE` sends it to the log instead.
+void report_not_applied(const Spec& spec) {
+    for (const std::string& line : {describe_unapplied(spec), describe_unknown(spec)})
+        if (!line.empty()) log::warn(line);
 }
 
 // runtime.md, "Create": process.args MUST NOT run until start. The FIFO is what init will wait
@@ -328,7 +323,7 @@ Created create_container(const CreateOptions& opts) {
     write_pid_file(opts.pid_file, pid);
     kill_init.dismiss();
     remove_dir.dismiss();
-    report_not_applied(spec, opts.foreground);
+    report_not_applied(spec);
     return created;
 }
 

@@ -18,7 +18,7 @@ struct CreateOptions {
     std::string pid_file;       // --pid-file: receives the init's pid (empty: none)
     std::string console_socket; // --console-socket: where the pty master goes (terminal: true)
     bool no_pivot = false;      // --no-pivot: MS_MOVE + chroot, for a rootfs on initramfs
-    bool foreground = false;    // `run`: the container's stderr is ours, keep it clean
+    bool foreground = false;    // `run`: rung relays the terminal itself, no console socket
 };
 
 struct Created {
