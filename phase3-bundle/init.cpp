@@ -56,11 +56,12 @@ void close_inherited_fds() {
 // that there is one). Unset: keep the copy of the host's the namespace started with.
 void set_names(const Spec& spec) {
     if (!spec.hostname.empty()) {
-        log::trace("init", "config.md: hostname", "sethostname(", quote(spec.hostname), ")");
+        log::trace("init", "runtime-spec: hostname", "sethostname(", quote(spec.hostname), ")");
         sys::sethostname(spec.hostname);
     }
     if (!spec.domainname.empty()) {
-        log::trace("init", "config.md: domainname", "setdomainname(", quote(spec.domainname), ")");
+        log::trace("init", "runtime-spec: domainname", "setdomainname(", quote(spec.domainname),
+                   ")");
         check(::setdomainname(spec.domainname.data(), spec.domainname.size()),
               "setdomainname " + quote(spec.domainname));
     }

@@ -294,7 +294,8 @@ void prepare_rootfs(const Spec& spec) {
              "config-linux.md: rootfsPropagation");
     // A bind of a directory on a slave mount is a slave of the same master: with "slave" the
     // rootfs mount receives what the host mounts under the rootfs later.
-    do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "", "pivot_root(2): the new root is a mount");
+    do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "",
+             "the new root must be a mount point to pivot to");
 }
 
 void mount_all(const Spec& spec) {
