@@ -14,6 +14,7 @@
 
 #include "hooks.hpp"
 #include "init.hpp"
+#include "mounts.hpp"
 #include "namespaces.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
@@ -74,6 +75,10 @@ void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions
         throw Error("config.json: hostname and domainname need a UTS namespace, and "
                     "linux.namespaces has no \"uts\"");
     check_sysctl(spec.linux.sysctl, plan);
+    // config.md, mounts: options that cannot be applied fail here, not halfway through init.
+    for (size_t i = 0; i < spec.mounts.size(); ++i)
+        with_context("config.json: .mounts[" + std::to_string(i) + "]",
+                     [&] { mount_options_of(spec.mounts[i]); });
     // init reopens the exec FIFO through the container's /proc/self/fd after pivot_root.
     bool has_proc = std::any_of(spec.mounts.begin(), spec.mounts.end(), [](const Mount& m) {
         return m.type == "proc" && m.destination == "/proc";

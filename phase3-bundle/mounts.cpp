@@ -153,6 +153,17 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
     return o;
 }
 
+MountOptions mount_options_of(const Mount& m) {
+    MountOptions o = parse_mount_options(m.options);
+    if (o.idmap) throw Error("idmapped mounts need a user namespace, which phase 5 adds");
+    // config.md: "A mount is a bind mount if it has either bind or rbind in the options." The type
+    // alone makes none, and mount(2) would answer a puzzling ENODEV for a filesystem "bind".
+    if (m.type == "bind" && !o.is_bind())
+        throw Error("type \"bind\" without a \"bind\" or \"rbind\" option: the options make a "
+                    "bind mount");
+    return o;
+}
+
 std::string path_in_rootfs(const std::string& rootfs, const std::string& destination) {
     std::vector<std::string> parts;
     std::istringstream in(destination);
@@ -208,8 +219,7 @@ void create_mount_point(const std::string& target, bool file) {
 }
 
 void mount_one(const std::string& rootfs, const Mount& m) {
-    MountOptions o = parse_mount_options(m.options);
-    if (o.idmap) throw Error("idmapped mounts need a user namespace, which phase 5 adds");
+    MountOptions o = mount_options_of(m);
     std::string target = path_in_rootfs(rootfs, m.destination);
     if (o.is_bind()) {
         struct stat st;

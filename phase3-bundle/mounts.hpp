@@ -29,6 +29,11 @@ struct MountOptions {
 // ignore data, they are an error.
 MountOptions parse_mount_options(const std::vector<std::string>& options);
 
+// A mount entry's options, and what else about it can be refused before anything is mounted:
+// idmapped mounts (phase 5) and "type": "bind" without a bind option. The runtime checks every
+// entry with it before create makes anything; init calls it again as it mounts.
+MountOptions mount_options_of(const Mount& m);
+
 // The host path a mount destination names inside the rootfs. ".." cannot climb out of it.
 std::string path_in_rootfs(const std::string& rootfs, const std::string& destination);
 
