@@ -281,8 +281,33 @@ teardown() {
     run rung create --bundle "$BUNDLE" badopt
     assert_failure
     one_line
-    assert_output --partial 'unknown mount option "nosuch"'
+    # Refused from config.json, before any process or mount exists.
+    assert_output --regexp '^rung: create: config.json: \.mounts\[5\]: unknown mount option "nosuch"'
     assert_clean badopt
+}
+
+@test "type bind without a bind option, and idmap, are refused before create starts" {
+    require_phase 3
+    mkdir "$BATS_TEST_TMPDIR/src"
+    add_mount /mnt/x bind "$BATS_TEST_TMPDIR/src"
+    set_args true
+    run rung create --bundle "$BUNDLE" typebind
+    assert_failure
+    one_line
+    assert_output --regexp '^rung: create: config.json: \.mounts\[5\]: type "bind" without a "bind" or "rbind" option'
+    assert_clean typebind
+    update_config '.mounts[5].options = ["rbind"]'
+    run run_container cat /proc/self/mountinfo
+    assert_success
+    [[ -n $(mountinfo_entry /mnt/x) ]]
+    if ((PHASE < 5)); then
+        update_config '.mounts[5].options = ["rbind", "idmap"]'
+        run rung create --bundle "$BUNDLE" idmapped
+        assert_failure
+        one_line
+        assert_output --regexp '^rung: create: config.json: \.mounts\[5\]: idmapped mounts need a user namespace'
+        assert_clean idmapped
+    fi
 }
 
 @test "root.readonly: / refuses writes, the mounts that say rw still take them" {
