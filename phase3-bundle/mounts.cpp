@@ -318,11 +318,17 @@ void mount_all(const Spec& spec) {
 
 void setup_dev(const Spec& spec) {
     std::string dev = path_in_rootfs(spec.root.path, "/dev");
-    mkdir_all(dev, 0755);
-    if (!dev_is_bind_mounted(spec)) {
-        for (const auto& d : kDefaultDevices)
-            make_device(dev + "/" + d.name, S_IFCHR, d.major, d.minor, 0666, 0, 0);
+    // A /dev bound from the host is the host's own: a node made there, a chmod or the /dev/ptmx
+    // link would change the host's /dev (its ptmx replaced by a link, and no new ptys). Leave
+    // it as it is, with what it holds, as runc does.
+    if (dev_is_bind_mounted(spec)) {
+        log::trace("init", "config.md: mounts", quote(dev),
+                   " is a bind mount: no devices or links are made in it");
+        return;
     }
+    mkdir_all(dev, 0755);
+    for (const auto& d : kDefaultDevices)
+        make_device(dev + "/" + d.name, S_IFCHR, d.major, d.minor, 0666, 0, 0);
     for (const auto& d : spec.linux.devices) {
         mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
         std::string path = path_in_rootfs(spec.root.path, d.path);
@@ -340,7 +346,11 @@ void setup_dev(const Spec& spec) {
     make_symlink("/proc/self/fd/0", dev + "/stdin");
     make_symlink("/proc/self/fd/1", dev + "/stdout");
     make_symlink("/proc/self/fd/2", dev + "/stderr");
-    mkdir_all(dev + "/shm", 01777);
+    // Without a mount there, /dev/shm is a directory anyone may use, as a tmpfs of mode 1777 is.
+    if (!is_directory(dev + "/shm")) {
+        mkdir_all(dev + "/shm");
+        check(::chmod((dev + "/shm").c_str(), 01777), "chmod " + quote(dev + "/shm"));
+    }
 }
 
 void enter_rootfs(const std::string& rootfs, bool no_pivot) {
