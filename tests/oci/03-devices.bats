@@ -75,3 +75,30 @@ teardown() {
     assert_output --partial 'unknown device type "x"'
     assert_clean badtype
 }
+
+@test "a /dev bound from the host is left as it is: no node, chmod or link is made in it" {
+    require_phase 3
+    # A stand-in for the host's /dev: rung must not touch the real one, and neither may this test.
+    local fake=$BATS_TEST_TMPDIR/hostdev
+    mkdir -p "$fake/pts"
+    mknod "$fake/ptmx" c 5 2
+    mknod -m 0666 "$fake/null" c 1 3
+    update_config --arg d "$fake" '.mounts |= map(select(.destination | startswith("/dev") | not))
+        | .mounts += [{destination: "/dev", type: "none", source: $d, options: ["rbind"]}]
+        | .linux.devices = [{type: "c", path: "/dev/null", major: 1, minor: 3, fileMode: 384}]'
+    run run_container ls /dev
+    assert_success
+    assert_output $'null\nptmx\npts'
+    [[ -c $fake/ptmx && ! -L $fake/ptmx ]]
+    assert_equal "$(stat -c %a "$fake/null")" 666
+    run ls "$fake"
+    assert_output $'null\nptmx\npts'
+}
+
+@test "without a mount on /dev/shm, /dev/shm is a directory of mode 1777" {
+    require_phase 3
+    update_config '.mounts |= map(select(.destination != "/dev/shm"))'
+    run run_container stat -c %a /dev/shm
+    assert_success
+    assert_output 1777
+}
