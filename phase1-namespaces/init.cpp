@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rung {
@@ -53,6 +54,13 @@ void mount_proc() {
     sys::mount("proc", "/proc", "proc", flags);
 }
 
+// What execvp(3) would run: a directory of the same name earlier in PATH is passed over.
+bool is_executable_file(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+}
+
 // execve(2) does not search PATH, and glibc's execvpe() searches the runtime's own PATH, not the
 // container's. So look the command up ourselves, inside the new root, in the container's PATH.
 std::string find_executable(const std::string& cmd, const std::string& path) {
@@ -62,7 +70,7 @@ std::string find_executable(const std::string& cmd, const std::string& path) {
         size_t end = path.find(':', start);
         std::string dir = path.substr(start, end - start);
         std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (is_executable_file(candidate)) return candidate;
         if (end == std::string::npos) break;
         start = end + 1;
     }

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rung {
@@ -103,6 +104,13 @@ Error exec_error(const std::string& file, int err) {
     return e;
 }
 
+// What execvp(3) would run: a directory of the same name earlier in PATH is passed over.
+bool is_executable_file(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+}
+
 // config.md, process.args: args[0] has execvp's semantics, searched in the container's PATH (from
 // process.env, never the runtime's), inside the new root. Done at create, so that a command that
 // is not there fails create rather than start.
@@ -118,7 +126,7 @@ std::string find_executable(const std::string& cmd, const std::vector<std::strin
         size_t end = path.find(':', start);
         std::string dir = path.substr(start, end - start);
         std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (is_executable_file(candidate)) return candidate;
         if (end == std::string::npos) break;
         start = end + 1;
     }

@@ -179,6 +179,13 @@ void report_failure(int sync_fd, int started_fd, const Error& e) noexcept {
     }
 }
 
+// What execvp(3) would run: a directory of the same name earlier in PATH is passed over.
+bool is_executable_file(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+}
+
 } // namespace
 
 // config.md, process.args: args[0] has execvp's semantics, searched in the container's PATH (from
@@ -195,7 +202,7 @@ std::string find_executable(const std::string& cmd, const std::vector<std::strin
         size_t end = path.find(':', start);
         std::string dir = path.substr(start, end - start);
         std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (is_executable_file(candidate)) return candidate;
         if (end == std::string::npos) break;
         start = end + 1;
     }
