@@ -894,6 +894,8 @@ constexpr Unapplied kUnapplied[] = {
 // least one entry is REQUIRED, and rung runs every process it is given.
 void require_args(const Process& p, const std::string& display_name, const std::string& path) {
     if (p.args.empty()) throw Error(display_name + ": " + path + ".args: missing");
+    if (p.args[0].empty())
+        throw Error(display_name + ": " + path + ".args[0]: the command must not be empty");
 }
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {

@@ -115,3 +115,18 @@ teardown() {
     assert_output --partial '"no-such-program"'
     assert_clean noprog
 }
+
+@test "process.args[0] is looked up as execvp does: a directory of that name is passed over" {
+    require_phase 3
+    mkdir -p "$ROOTFS/usr/local/bin/echo"
+    update_config '.process.env = ["PATH=/usr/local/bin:/bin"]'
+    run run_container echo found
+    assert_success
+    assert_output found
+    update_config '.process.args = [""]'
+    run rung create --bundle "$BUNDLE" emptycmd
+    assert_failure
+    one_line
+    assert_output --partial '.process.args[0]'
+    assert_clean emptycmd
+}
