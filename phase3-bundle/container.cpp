@@ -37,6 +37,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
+#include <set>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -248,12 +249,31 @@ void wait_for_exec(int fifo) {
     log::trace("rung", "runtime.md: Start, the program runs", "read(fifo) = EOF");
 }
 
+// A container in the runtime's PID namespace has no teardown of its own: when init dies, its
+// children are reparented, not killed. So stop the whole tree first, scanning again until no
+// process is left running (a stopped process cannot fork), then kill what was stopped. Phase 4
+// does this in one write, to cgroup.kill.
+void kill_descendants(pid_t init) {
+    std::set<pid_t> stopped = {init};
+    log::trace("rung", "runtime.md: Delete, no PID namespace dies with init",
+               "kill(SIGSTOP) init and its descendants until none runs, then kill(SIGKILL)");
+    ::kill(init, SIGSTOP);
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (pid_t pid : container_pids(init))
+            if (stopped.insert(pid).second) grew = ::kill(pid, SIGSTOP) == 0 || grew;
+    }
+    for (pid_t pid : stopped)
+        if (pid != init) ::kill(pid, SIGKILL);
+}
+
 // delete --force (a rung extension; runtime.md's delete refuses a live container): SIGKILL, then
 // wait until the process is gone. When a PID namespace's init dies, the kernel kills every other
 // process in it, so the whole container goes.
 void kill_and_wait(const State& s) {
     auto pidfd = open_init(s);
     if (!pidfd) return;
+    if (shares_our_pid_namespace(s.pid)) kill_descendants(s.pid);
     log::trace("rung", "rung: delete --force", "pidfd_send_signal(", s.pid, ", SIGKILL)");
     try {
         sys::pidfd_send_signal(pidfd->get(), SIGKILL, s.pid);

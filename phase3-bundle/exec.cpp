@@ -20,10 +20,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <iterator>
-#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -92,36 +90,6 @@ void wait_for_exec(pid_t pid, int sync_fd) {
     int status = sys::wait_for(pid);
     Error e(frame->message, frame->err);
     throw e.set_exit_status(WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1);
-}
-
-// The pids whose PID namespace is init's, or, for a container sharing the host's, init and its
-// descendants.
-std::set<pid_t> container_pids(pid_t init) {
-    std::string init_ns = "/proc/" + std::to_string(init) + "/ns/pid";
-    bool own_ns = ns_inode(init_ns) != ns_inode("/proc/self/ns/pid");
-    std::map<pid_t, pid_t> parent;
-    std::set<pid_t> pids;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-        std::string name = entry.path().filename();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        pid_t pid = std::stoi(name);
-        if (own_ns && ns_inode("/proc/" + name + "/ns/pid") == ns_inode(init_ns)) pids.insert(pid);
-        if (!own_ns) {
-            std::ifstream stat("/proc/" + name + "/stat");
-            std::string text((std::istreambuf_iterator<char>(stat)), {});
-            size_t close = text.rfind(')');
-            if (close != std::string::npos)
-                parent[pid] = std::atoi(text.c_str() + text.find_first_of("0123456789", close + 3));
-        }
-    }
-    if (own_ns) return pids;
-    pids.insert(init);
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (const auto& [pid, ppid] : parent)
-            if (pids.count(ppid) && pids.insert(pid).second) grew = true;
-    }
-    return pids;
 }
 
 } // namespace

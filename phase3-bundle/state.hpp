@@ -14,6 +14,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -35,6 +36,7 @@ void validate_id(std::string_view id);
 struct ProcStat {
     char state = '?';                  // field 3: R, S, D, Z (zombie), X (dead), T (stopped)...
     unsigned long long start_time = 0; // field 22: clock ticks after boot
+    pid_t ppid = 0;                    // field 4: the parent's pid
 };
 // Parse the text of /proc/PID/stat. Throws on text that is not one.
 ProcStat parse_proc_stat(std::string_view text);
@@ -101,6 +103,12 @@ private:
 
 // The IDs below `root`, sorted; an absent root has none.
 std::vector<std::string> list_ids(const std::string& root);
+
+// The container's processes, by host pid: every process in init's PID namespace; or, for a
+// container that shares the runtime's, init and its descendants (phase 4 asks the cgroup).
+std::set<pid_t> container_pids(pid_t init);
+// Whether init is in the runtime's own PID namespace: then nothing dies with it.
+bool shares_our_pid_namespace(pid_t init);
 
 // A pidfd for the container's init process, or nullopt if it has exited or its pid now belongs
 // to another process. Signals sent through it cannot reach a process that reused the pid.
