@@ -158,3 +158,27 @@ running() {
     one_line
     assert_output --partial 'container "stopped" is stopped'
 }
+
+@test "in the host's PID namespace, ps lists init and its descendants, delete --force kills them all" {
+    require_phase 3
+    update_config '.linux.namespaces |= map(select(.type != "pid"))'
+    local n=$((30000000 + $$ % 1000000))
+    create_container hostpid sh -c "sleep $n & sleep $((n + 1)) & wait"
+    rung start hostpid
+    wait_for pgrep -f "sleep $((n + 1))"
+    local init children
+    init=$(rung state hostpid | jq .pid)
+    children=$(pgrep -P "$init" | sort -n | tr '\n' ' ')
+    assert_equal "$(wc -w <<<"$children")" 2
+    run rung ps --format json hostpid
+    assert_success
+    assert_equal "$(jq -r 'sort | map(tostring) | join(" ")' <<<"$output") " "$(printf '%s\n' "$init" $children | sort -n | tr '\n' ' ')"
+    run rung delete --force hostpid
+    assert_success
+    # Nothing of the container is left running, not even the reparented children.
+    wait_for process_gone "$init"
+    local pid
+    for pid in $children; do
+        wait_for process_gone "$pid" || fail "$pid ($(cat /proc/$pid/cmdline | tr '\0' ' ')) outlived delete --force"
+    done
+}
