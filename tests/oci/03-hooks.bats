@@ -206,3 +206,21 @@ logged_stages() {
     assert_equal "$(cat "$BATS_TEST_TMPDIR/deaf.out")" ""
     assert_equal "$(container_status deaf)" created
 }
+
+@test "run runs every stage, in order, poststop last" {
+    require_phase 3
+    local stage
+    for stage in prestart createRuntime createContainer poststart poststop; do
+        set_hook $stage "$(hook_entry $stage $stage "$LOG")"
+    done
+    set_hook startContainer "$(hook_entry startContainer startContainer /hooks.log)"
+    set_args sh -c 'echo program >>/hooks.log'
+    run rung run --bundle "$BUNDLE" runhooks
+    assert_success
+    local stages
+    stages=$(logged_stages)
+    [[ $stages == "prestart createRuntime createContainer startContainer "* ]] || fail "$stages"
+    [[ $stages == *" poststop " ]] || fail "$stages"
+    [[ $stages == *" program "* && $stages == *" poststart "* ]] || fail "$stages"
+    assert_equal "$(jq -r .status "$ROOTFS/state.poststop.json")" stopped
+}

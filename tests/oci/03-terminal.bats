@@ -119,3 +119,18 @@ wait_recvtty() {
     assert_failure 4
     assert_equal "$(tr -d '\r' <<<"$output")" /dev/pts/0
 }
+
+@test "run --detach with a terminal needs a console socket, and uses one" {
+    require_phase 3
+    set_args sh -c 'tty'
+    run rung run --detach --bundle "$BUNDLE" detached
+    assert_failure
+    one_line
+    assert_output --partial "needs --console-socket"
+    assert_clean detached
+    start_recvtty
+    rung run --detach --console-socket "$SOCK" --bundle "$BUNDLE" detached >/dev/null 2>&1 </dev/null
+    wait_recvtty
+    assert_equal "$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")" /dev/pts/0
+    wait_for status_is detached stopped
+}
