@@ -170,7 +170,6 @@ std::string hook_state(const std::string& id, pid_t pid, const std::string& bund
 // init has built the container's mounts and before it pivots. A failing hook fails create.
 void run_create_hooks(pid_t pid, int sync_fd, const std::string& id, const std::string& bundle,
                       const Spec& spec) {
-    expect_frame(pid, sync_fd, sync::Type::mounted, "mounted");
     std::string state = hook_state(id, pid, bundle, spec, Status::creating);
     run_hooks(spec.hooks.prestart, "prestart", state);
     run_hooks(spec.hooks.create_runtime, "createRuntime", state);
@@ -329,6 +328,16 @@ Created create_container(const CreateOptions& opts) {
     check_spec(spec, plan, opts);
 
     ContainerDir dir = ContainerDir::create(opts.root, opts.id);
+    // runtime.md, lifecycle steps 3-5: once the create hooks begin (and may have set something up
+    // for the container, a network say), a failed create goes on at step 12: the guards below
+    // destroy the container, then this one runs the poststop hooks (step 13).
+    pid_t pid = 0;
+    bool hooks_began = false;
+    ScopeGuard poststop([&] {
+        if (hooks_began)
+            run_hooks_warn_only(spec.hooks.poststop, "poststop",
+                                hook_state(opts.id, pid, bundle, spec, Status::stopped));
+    });
     ScopeGuard remove_dir([&] { dir.remove(); });
     make_exec_fifo(dir);
     Console console = open_console(spec.process.terminal, opts.console_socket);
@@ -336,10 +345,12 @@ Created create_container(const CreateOptions& opts) {
     ctx.console_fd = console.init_end ? console.init_end.get() : -1;
     ctx.no_pivot = opts.no_pivot;
     auto [parent_end, child_end] = sys::socketpair();
-    pid_t pid = spawn_init(ctx, plan, dir, parent_end, child_end);
+    pid = spawn_init(ctx, plan, dir, parent_end, child_end);
     console.init_end.reset();
     unique_fd pidfd = sys::pidfd_open(pid);
     ScopeGuard kill_init([&] { kill_and_reap(pidfd.get(), pid); });
+    expect_frame(pid, parent_end.get(), sync::Type::mounted, "mounted");
+    hooks_began = true;
     run_create_hooks(pid, parent_end.get(), opts.id, bundle, spec);
     expect_frame(pid, parent_end.get(), sync::Type::ready, "ready");
     Created created{pid, {}};
@@ -348,6 +359,7 @@ Created create_container(const CreateOptions& opts) {
     write_pid_file(opts.pid_file, pid);
     kill_init.dismiss();
     remove_dir.dismiss();
+    poststop.dismiss();
     report_not_applied(spec);
     return created;
 }
@@ -366,10 +378,17 @@ void start_container(const std::string& root, const std::string& id) {
                quote(dir.fifo_path()), ")");
     check(::unlink(dir.fifo_path().c_str()), "unlink " + quote(dir.fifo_path()));
     wait_for_exec(fifo.get());
-    // config.md, poststart: after the program runs, before start returns; a failure is a warning.
+    // config.md, poststart: after the program runs, before start returns. runtime.md, lifecycle
+    // step 9: a failing one is an error and stops the container; `delete` destroys it and runs
+    // the poststop hooks (steps 12 and 13).
     Spec spec = dir.read_config();
-    run_hooks_warn_only(spec.hooks.poststart, "poststart",
-                        hook_state(id, st.pid, st.bundle, spec, Status::running));
+    try {
+        run_hooks(spec.hooks.poststart, "poststart",
+                  hook_state(id, st.pid, st.bundle, spec, Status::running));
+    } catch (const Error&) {
+        kill_and_wait(st);
+        throw;
+    }
 }
 
 Spec container_config(const std::string& root, const std::string& id) {

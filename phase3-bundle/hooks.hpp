@@ -14,7 +14,8 @@ namespace rung {
 void run_hooks(const std::vector<Hook>& hooks, const std::string& stage,
                const std::string& state_json);
 
-// poststop and poststart: a failure is a warning and the remaining hooks still run.
+// poststop (runtime.md, lifecycle step 13): a failure is a warning and the remaining hooks
+// still run.
 void run_hooks_warn_only(const std::vector<Hook>& hooks, const std::string& stage,
                          const std::string& state_json);
 
