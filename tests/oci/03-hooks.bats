@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # Phase 3 and on: hooks (config.md "POSIX-platform Hooks", runtime.md "Lifecycle"). Each stage
 # runs at its point of the lifecycle, in the runtime's namespaces or the container's, with the
-# state on stdin; a failing create-time hook fails create and leaves nothing, a failing poststart
-# or poststop hook is only a warning.
+# state on stdin. A failing hook of any stage but poststop is an error that stops the container
+# and goes on at lifecycle step 12 (destroy, then poststop); a failing poststop hook is a warning.
 
 load helpers
 load bundle
@@ -123,14 +123,17 @@ logged_stages() {
     done
 }
 
-@test "a failing createRuntime, prestart or createContainer hook fails create, naming it, and leaves nothing" {
+@test "a failing prestart, createRuntime or createContainer hook fails create, naming it; the container is destroyed and poststop runs" {
     require_phase 3
     write_script "$BATS_TEST_TMPDIR/fail.sh" 'echo "hook failing" >&2' 'exit 3'
+    write_script "$BATS_TEST_TMPDIR/poststop.sh" 'cat >"$0.state"'
     local stage
     set_args true
     for stage in prestart createRuntime createContainer; do
+        rm -f "$BATS_TEST_TMPDIR/poststop.sh.state"
         update_config 'del(.hooks)'
-        update_config --arg s $stage --arg p "$BATS_TEST_TMPDIR/fail.sh" '.hooks[$s] = [{path: $p}]'
+        update_config --arg s $stage --arg p "$BATS_TEST_TMPDIR/fail.sh" --arg pp "$BATS_TEST_TMPDIR/poststop.sh" \
+            '.hooks[$s] = [{path: $p}] | .hooks.poststop = [{path: $pp}]'
         run rung create --bundle "$BUNDLE" failing
         assert_failure
         # The hook's own stderr, then rung's one line.
@@ -138,7 +141,18 @@ logged_stages() {
         assert_equal "${#lines[@]}" 2
         assert_line --index 1 --regexp "^rung: create: .*$stage hook \"$BATS_TEST_TMPDIR/fail.sh\": exit status 3$"
         assert_clean failing
+        # runtime.md: "stop the container, and continue the lifecycle at step 12": destroyed,
+        # then the poststop hooks.
+        assert_equal "$(jq -r '.id + " " + .status' "$BATS_TEST_TMPDIR/poststop.sh.state")" "failing stopped"
     done
+    # A create that fails before any hook ran has nothing for poststop to undo.
+    rm -f "$BATS_TEST_TMPDIR/poststop.sh.state"
+    update_config 'del(.hooks.prestart, .hooks.createRuntime, .hooks.createContainer)'
+    add_mount /mnt/x none "$BATS_TEST_TMPDIR/missing" bind
+    run rung create --bundle "$BUNDLE" early
+    assert_failure
+    assert_clean early
+    [[ ! -e $BATS_TEST_TMPDIR/poststop.sh.state ]]
 }
 
 @test "a hook that cannot be run fails create with the reason" {
@@ -166,21 +180,41 @@ logged_stages() {
     [[ ! -e $ROOTFS/ran ]]
 }
 
-@test "a failing poststart or poststop hook is a warning; start and delete succeed" {
+@test "a failing poststart hook fails start and stops the container; delete then runs poststop" {
     require_phase 3
     write_script "$BATS_TEST_TMPDIR/fail.sh" 'exit 5'
-    update_config --arg p "$BATS_TEST_TMPDIR/fail.sh" '.hooks.poststart = [{path: $p}] | .hooks.poststop = [{path: $p}]'
-    create_container warned sleep 1000
-    run rung start warned
-    assert_success
+    write_script "$BATS_TEST_TMPDIR/poststop.sh" 'cat >"$0.state"'
+    update_config --arg p "$BATS_TEST_TMPDIR/fail.sh" --arg pp "$BATS_TEST_TMPDIR/poststop.sh" \
+        '.hooks.poststart = [{path: $p}] | .hooks.poststop = [{path: $pp}]'
+    create_container poststart sleep 1000
+    local pid
+    pid=$(rung state poststart | jq .pid)
+    # runtime.md, lifecycle step 9: an error, and the container is stopped.
+    run rung start poststart
+    assert_failure
     one_line
-    assert_output --regexp "poststart hook \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5$"
-    assert_equal "$(container_status warned)" running
+    assert_output "rung: start: poststart hook \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5"
+    assert_equal "$(container_status poststart)" stopped
+    process_gone "$pid"
+    run rung delete poststart
+    assert_success
+    assert_equal "$(jq -r .status "$BATS_TEST_TMPDIR/poststop.sh.state")" stopped
+}
+
+@test "a failing poststop hook is a warning; delete succeeds and the next hook still runs" {
+    require_phase 3
+    write_script "$BATS_TEST_TMPDIR/fail.sh" 'exit 5'
+    write_script "$BATS_TEST_TMPDIR/ok.sh" 'touch "$0.ran"'
+    update_config --arg p "$BATS_TEST_TMPDIR/fail.sh" --arg q "$BATS_TEST_TMPDIR/ok.sh" \
+        '.hooks.poststop = [{path: $p}, {path: $q}]'
+    create_container warned sleep 1000
+    rung start warned
     run rung delete --force warned
     assert_success
     one_line
-    assert_output --regexp "poststop hook \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5$"
+    assert_output "rung: warning: poststop hook \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5"
     [[ ! -e $ROOT/warned ]]
+    [[ -e $BATS_TEST_TMPDIR/ok.sh.ran ]]
 }
 
 @test "hooks of one stage run in order, and each one's args reach it" {
