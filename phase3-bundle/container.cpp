@@ -457,7 +457,7 @@ void list_containers(const std::string& root, const std::string& format, bool qu
 unique_fd block_signals() {
     sigset_t set;
     sigemptyset(&set);
-    for (int sig : {SIGINT, SIGTERM, SIGCHLD})
+    for (int sig : {SIGINT, SIGTERM, SIGCHLD, SIGWINCH})
         sigaddset(&set, sig);
     check(sigprocmask(SIG_BLOCK, &set, nullptr), "sigprocmask");
     return unique_fd(check(signalfd(-1, &set, SFD_CLOEXEC), "signalfd"));
@@ -471,7 +471,9 @@ struct Relay {
     std::optional<RawTerminal> raw;
     bool stdin_open, pty_open;
     explicit Relay(int pty_master) : pty(pty_master), stdin_open(pty >= 0), pty_open(pty >= 0) {
-        if (pty >= 0) raw.emplace();
+        if (pty < 0) return;
+        raw.emplace();
+        copy_window_size(STDIN_FILENO, pty);
     }
     // What the container wrote before it exited is still in the pty: show it all.
     void drain() {
@@ -502,6 +504,10 @@ int wait_in_foreground(pid_t pid, int sigfd, int pty_master) {
         signalfd_siginfo si;
         if (::read(sigfd, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) continue;
         int sig = static_cast<int>(si.ssi_signo);
+        if (sig == SIGWINCH) { // the user's terminal was resized: so is the container's
+            if (relay.pty >= 0) copy_window_size(STDIN_FILENO, relay.pty);
+            continue;
+        }
         if (sig != SIGCHLD) {
             log::trace("rung", "", "kill(", pid, ", ", sys::signal_name(sig), ")   # forwarded");
             ::kill(pid, sig);

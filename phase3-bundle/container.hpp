@@ -45,11 +45,11 @@ void list_containers(const std::string& root, const std::string& format, bool qu
 // shell-style exit code of the process (its status, or 128+N for death by signal N).
 int run_container(const CreateOptions& opts);
 
-// For the commands that wait in the foreground (run, exec): block SIGINT, SIGTERM and SIGCHLD and
-// return a signalfd that reads them.
+// For the commands that wait in the foreground (run, exec): block SIGINT, SIGTERM, SIGCHLD and
+// SIGWINCH and return a signalfd that reads them.
 unique_fd block_signals();
 // Forward SIGINT and SIGTERM to `pid` until it exits, relaying the user's terminal to
-// `pty_master` if that is not -1. Returns the shell-style exit code.
+// `pty_master` if that is not -1 (and its size, on SIGWINCH). Returns the shell-style exit code.
 int wait_in_foreground(pid_t pid, int sigfd, int pty_master);
 
 // A signal by name or number: "KILL", "SIGKILL", "kill" and "9" are all SIGKILL; "RTMIN+2"

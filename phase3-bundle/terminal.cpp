@@ -129,6 +129,14 @@ RawTerminal::~RawTerminal() {
     if (saved_) ::tcsetattr(STDIN_FILENO, TCSANOW, &*saved_);
 }
 
+void copy_window_size(int from, int to) {
+    winsize ws{};
+    if (::ioctl(from, TIOCGWINSZ, &ws) == -1) return; // not a terminal: keep consoleSize
+    log::trace("rung", "config.md: process.consoleSize, from the user's terminal",
+               "ioctl(pty, TIOCSWINSZ, ", ws.ws_row, "x", ws.ws_col, ")");
+    ::ioctl(to, TIOCSWINSZ, &ws);
+}
+
 bool pump(int from, int to) {
     char buf[4096];
     ssize_t n = ::read(from, buf, sizeof buf);

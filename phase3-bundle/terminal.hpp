@@ -44,6 +44,10 @@ private:
     std::optional<termios> saved_; // set while raw mode is in effect
 };
 
+// The size of the terminal `from` (the user's), onto the pty `to` (the container's), if `from`
+// is a terminal; the kernel then sends the pty's foreground process group SIGWINCH.
+void copy_window_size(int from, int to);
+
 // Copy whatever is readable between `from` and `to` once; false on EOF or error.
 bool pump(int from, int to);
 
