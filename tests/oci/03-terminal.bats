@@ -134,3 +134,23 @@ wait_recvtty() {
     assert_equal "$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")" /dev/pts/0
     wait_for status_is detached stopped
 }
+
+@test "run and exec in the foreground give the pty the size of rung's own terminal" {
+    require_phase 3
+    command -v script >/dev/null || skip "needs script(1) from util-linux to give rung a terminal"
+    set_args stty size
+    run timeout 20 script -qec "stty rows 33 cols 77; $RUNG --root $ROOT run --bundle $BUNDLE sized" /dev/null </dev/null
+    assert_success
+    assert_equal "$(tr -d '\r' <<<"$output")" "33 77"
+    # Resized while it runs: SIGWINCH reaches rung, which resizes the container's pty.
+    set_args sh -c 'for i in $(seq 50); do s=$(stty size); [ "$s" != "33 77" ] && break; sleep 0.1; done; echo "$s"'
+    run timeout 20 script -qec "stty rows 33 cols 77; (sleep 0.3; stty -F /dev/tty rows 50 cols 60) & $RUNG --root $ROOT run --bundle $BUNDLE resized" /dev/null </dev/null
+    assert_success
+    assert_equal "$(tr -d '\r' <<<"$output")" "50 60"
+    update_config '.process.terminal = false'
+    create_container sizedexec sleep 1000
+    rung start sizedexec
+    run timeout 20 script -qec "stty rows 44 cols 88; $RUNG --root $ROOT exec --tty sizedexec stty size" /dev/null </dev/null
+    assert_success
+    assert_equal "$(tr -d '\r' <<<"$output")" "44 88"
+}
