@@ -69,6 +69,7 @@ State running_state(const ContainerDir& dir) {
 [[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan, int console_fd,
                              int sync_fd) {
     try {
+        close_inherited_fds("exec");
         join_namespaces(plan);
         log::trace("exec", "config.md: process.cwd", "chdir(", quote(opts.process.cwd), ")");
         sys::chdir(opts.process.cwd);

@@ -35,23 +35,6 @@ namespace {
 // What execvp(3) searches when the environment has no PATH.
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-// runtime-linux.md, "File descriptors": only stdin, stdout and stderr stay open for the
-// application. rung opens all its own fds O_CLOEXEC, so they vanish at execve. What our caller
-// let us inherit (no FD_CLOEXEC) is closed now: a created container must not hold, say, a pipe
-// whose other end its caller reads until EOF.
-void close_inherited_fds() {
-    std::vector<int> inherited;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        int fd = std::stoi(entry.path().filename());
-        int flags = ::fcntl(fd, F_GETFD);
-        if (fd > STDERR_FILENO && flags != -1 && !(flags & FD_CLOEXEC)) inherited.push_back(fd);
-    }
-    for (int fd : inherited) {
-        log::trace("init", "runtime-linux.md: File descriptors", "close(", fd, ")");
-        unique_fd(fd).reset();
-    }
-}
-
 // config.md, hostname and domainname: set in the container's UTS namespace (the runtime checked
 // that there is one). Unset: keep the copy of the host's the namespace started with.
 void set_names(const Spec& spec) {
@@ -188,6 +171,23 @@ bool is_executable_file(const std::string& path) {
 
 } // namespace
 
+// runtime-linux.md, "File descriptors": only stdin, stdout and stderr stay open for the
+// application. rung opens all its own fds O_CLOEXEC, so they vanish at execve. What our caller
+// let us inherit (no FD_CLOEXEC) is closed now: a container process must not hold, say, a pipe
+// whose other end its caller reads until EOF, nor a file of the host's.
+void close_inherited_fds(std::string_view who) {
+    std::vector<int> inherited;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        int fd = std::stoi(entry.path().filename());
+        int flags = ::fcntl(fd, F_GETFD);
+        if (fd > STDERR_FILENO && flags != -1 && !(flags & FD_CLOEXEC)) inherited.push_back(fd);
+    }
+    for (int fd : inherited) {
+        log::trace(who, "runtime-linux.md: File descriptors", "close(", fd, ")");
+        unique_fd(fd).reset();
+    }
+}
+
 // config.md, process.args: args[0] has execvp's semantics, searched in the container's PATH (from
 // process.env, never the runtime's), inside the new root.
 std::string find_executable(const std::string& cmd, const std::vector<std::string>& env) {
@@ -237,7 +237,7 @@ void container_init(const InitContext& ctx) {
     const Spec& spec = ctx.spec;
     unique_fd started; // the FIFO's write end, once start has opened it
     try {
-        close_inherited_fds();
+        close_inherited_fds("init");
         join_namespaces(ctx.plan);
         prepare_rootfs(spec);
         mount_all(spec);

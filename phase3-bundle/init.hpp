@@ -5,6 +5,7 @@
 #include "spec.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace rung {
 
@@ -29,6 +30,10 @@ struct InitContext {
 // process.user, take its umask, find args[0] in the container's PATH, and execve. Throws on
 // failure (127 if the program is not there, 126 if it cannot be run).
 [[noreturn]] void exec_process(const Process& process);
+
+// Close every fd above stderr that was inherited without FD_CLOEXEC (init and exec, first
+// thing). `who` labels the trace.
+void close_inherited_fds(std::string_view who);
 
 // The path execve will run for process.args[0]: looked up in the PATH of process.env.
 std::string find_executable(const std::string& cmd, const std::vector<std::string>& env);
