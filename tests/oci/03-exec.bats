@@ -182,3 +182,14 @@ running() {
         wait_for process_gone "$pid" || fail "$pid ($(cat /proc/$pid/cmdline | tr '\0' ' ')) outlived delete --force"
     done
 }
+
+@test "an exec'd process holds none of rung's other file descriptors" {
+    require_phase 3
+    running fds
+    echo host-secret >"$BATS_TEST_TMPDIR/secret"
+    # fd 7 is open on a host file, without close-on-exec, when rung exec starts.
+    run bash -c 'exec 7<"$1"; shift; "$@" ls /proc/self/fd' _ "$BATS_TEST_TMPDIR/secret" "$RUNG" --root "$ROOT" exec fds
+    assert_success
+    # stdio, and ls's own directory.
+    assert_equal "$(tr '\n' ' ' <<<"$output")" "0 1 2 3 "
+}
