@@ -80,6 +80,26 @@ TEST_CASE("idmap is recognised, tmpcopyup is refused") {
     CHECK_THROWS_AS(parse_mount_options({"tmpcopyup"}), Error);
 }
 
+TEST_CASE("a mount entry is refused before anything is mounted: bind type, idmap") {
+    auto entry = [](std::string type, std::vector<std::string> options) {
+        rung::Mount m;
+        m.destination = "/mnt";
+        m.type = std::move(type);
+        m.source = "/src";
+        m.options = std::move(options);
+        return m;
+    };
+    CHECK(rung::mount_options_of(entry("bind", {"rbind", "ro"})).is_bind());
+    CHECK(rung::mount_options_of(entry("none", {"bind"})).is_bind());
+    CHECK_FALSE(rung::mount_options_of(entry("tmpfs", {"size=1k"})).is_bind());
+    // config.md: the options make a bind mount, never the type alone.
+    CHECK_THROWS_WITH_AS(rung::mount_options_of(entry("bind", {"ro"})),
+                         doctest::Contains("type \"bind\" without a \"bind\" or \"rbind\""), Error);
+    CHECK_THROWS_WITH_AS(rung::mount_options_of(entry("none", {"bind", "idmap"})),
+                         doctest::Contains("user namespace"), Error);
+    CHECK_THROWS_AS(rung::mount_options_of(entry("none", {"bind", "nosuch"})), Error);
+}
+
 TEST_CASE("mount destinations stay inside the rootfs") {
     CHECK(path_in_rootfs("/r", "/proc") == "/r/proc");
     CHECK(path_in_rootfs("/r/", "dev//pts/") == "/r/dev/pts");
