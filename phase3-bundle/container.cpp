@@ -76,6 +76,12 @@ void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions
         throw Error("config.json: hostname and domainname need a UTS namespace, and "
                     "linux.namespaces has no \"uts\"");
     check_sysctl(spec.linux.sysctl, plan);
+    // config-linux.md, "User namespace mappings": a user namespace is usable only with the uid
+    // and gid mappings phase 5 writes; without them, root in it owns nothing and the first
+    // mkdir of the mounts fails with EOVERFLOW. Refuse it here, in words.
+    if (plan.has("user"))
+        throw Error("config.json: .linux.namespaces: a user namespace needs uid and gid mappings, "
+                    "which phase 5 applies");
     // config.md, mounts: options that cannot be applied fail here, not halfway through init.
     for (size_t i = 0; i < spec.mounts.size(); ++i)
         with_context("config.json: .mounts[" + std::to_string(i) + "]",
