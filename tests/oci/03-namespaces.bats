@@ -142,3 +142,28 @@ teardown() {
     assert_output --partial '"net.ipv4.ip_forward" needs a network namespace'
     assert_clean hostnet
 }
+
+@test "a user namespace, new or joined, is refused in one line until phase 5 maps it" {
+    require_phase 3
+    ((PHASE < 5)) || skip "phase 5 applies user namespaces"
+    set_args true
+    update_config '.linux.namespaces += [{type: "user"}]'
+    run rung create --bundle "$BUNDLE" userns
+    assert_failure
+    one_line
+    assert_output --partial "a user namespace needs uid and gid mappings"
+    assert_clean userns
+    update_config '.linux.namespaces |= map(if .type == "user" then .path = "/proc/1/ns/user" else . end)'
+    run rung create --bundle "$BUNDLE" userns
+    assert_failure
+    one_line
+    assert_clean userns
+}
+
+@test "a time namespace is new when listed" {
+    require_phase 3
+    update_config '.linux.namespaces += [{type: "time"}]'
+    run run_container readlink /proc/self/ns/time
+    assert_success
+    [[ $output == time:* && $output != "$(readlink /proc/self/ns/time)" ]]
+}
