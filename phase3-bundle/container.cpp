@@ -71,6 +71,15 @@ void check_rootfs(const std::string& rootfs) {
 // created, so that a refusal leaves nothing behind.
 void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts) {
     check_rootfs(spec.root.path);
+    // init changes the propagation of every mount it sees, mounts, and pivot_root(2)s, which moves
+    // the root of every process of its mount namespace that was at the old one. In the host's
+    // namespace (not listed) or another one (a path), that would be done to the host or to
+    // someone else's container: only a new mount namespace will do.
+    if (!(plan.clone_flags & CLONE_NEWNS))
+        throw Error(
+            std::string("config.json: .linux.namespaces: rung needs a new mount namespace (") +
+            (plan.has("mount") ? "joining one by path" : "sharing the runtime's") +
+            " would set up the rootfs in a namespace others use)");
     // config.md: hostname and domainname need a UTS namespace of the container's own.
     if ((!spec.hostname.empty() || !spec.domainname.empty()) && !plan.has("uts"))
         throw Error("config.json: hostname and domainname need a UTS namespace, and "
