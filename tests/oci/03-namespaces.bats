@@ -167,3 +167,22 @@ teardown() {
     assert_success
     [[ $output == time:* && $output != "$(readlink /proc/self/ns/time)" ]]
 }
+
+@test "without a new mount namespace create is refused: the rootfs would be set up in a shared one" {
+    require_phase 3
+    set_args true
+    # In a mount namespace of the test's own, so that a rung that went ahead anyway would change
+    # (and pivot_root) only that one, never the host's.
+    update_config '.linux.namespaces |= map(select(.type != "mount"))'
+    run timeout 20 unshare -m --propagation private "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" nomount
+    assert_failure
+    one_line
+    assert_output --partial "rung needs a new mount namespace (sharing the runtime's"
+    assert_clean nomount
+    update_config '.linux.namespaces += [{type: "mount", path: "/proc/self/ns/mnt"}]'
+    run timeout 20 unshare -m --propagation private "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" nomount
+    assert_failure
+    one_line
+    assert_output --partial "rung needs a new mount namespace (joining one by path"
+    assert_clean nomount
+}
