@@ -486,9 +486,7 @@ struct Relay {
     std::optional<RawTerminal> raw;
     bool stdin_open, pty_open;
     explicit Relay(int pty_master) : pty(pty_master), stdin_open(pty >= 0), pty_open(pty >= 0) {
-        if (pty < 0) return;
-        raw.emplace();
-        copy_window_size(STDIN_FILENO, pty);
+        if (pty >= 0) raw.emplace();
     }
     // What the container wrote before it exited is still in the pty: show it all.
     void drain() {

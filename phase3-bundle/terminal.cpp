@@ -47,10 +47,19 @@ void setup_terminal(int console_socket, const std::string& container_id,
     if (int err = ::ptsname_r(master.get(), name, sizeof name)) throw Error("ptsname", err);
     unique_fd slave(::open(name, O_RDWR | O_NOCTTY)); // not CLOEXEC: it becomes stdio
     if (!slave) throw_errno("open " + quote(name));
+    // config.md, process.consoleSize; without one, the size of the terminal we were started
+    // from, if stdin is one (run and exec in the foreground). Set now, before the program runs
+    // and asks: the relay only follows later resizes.
+    winsize ws{};
     if (size) {
-        winsize ws{};
         ws.ws_row = static_cast<unsigned short>(size->height);
         ws.ws_col = static_cast<unsigned short>(size->width);
+    } else if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == -1) {
+        ws = {};
+    }
+    if (ws.ws_row != 0 || ws.ws_col != 0) {
+        log::trace("init", "config.md: process.consoleSize", "ioctl(", quote(name),
+                   ", TIOCSWINSZ, ", ws.ws_row, "x", ws.ws_col, ")");
         check(::ioctl(slave.get(), TIOCSWINSZ, &ws), "set the console size");
     }
     // A new session, with the pty as its controlling terminal: job control and ^C work.

@@ -17,7 +17,8 @@ namespace rung {
 struct ConsoleSize;
 
 // init: open a pty in the container's devpts, make it the controlling terminal and stdio, and
-// send the master over `console_socket`. Runs after pivot_root.
+// send the master over `console_socket`. Runs after pivot_root. The pty takes `size`, or else
+// the size of the terminal on stdin, if any.
 void setup_terminal(int console_socket, const std::string& container_id,
                     const std::optional<ConsoleSize>& size);
 
