@@ -67,10 +67,8 @@ void check_rootfs(const std::string& rootfs) {
     if (!S_ISDIR(st.st_mode)) throw Error("root.path " + quote(rootfs), ENOTDIR);
 }
 
-// What config.json asks for that needs more than a valid shape, checked before anything is
-// created, so that a refusal leaves nothing behind.
-void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts) {
-    check_rootfs(spec.root.path);
+// What linux.namespaces must hold for the rest of config.json to be applied.
+void check_namespaces(const Spec& spec, const NamespacePlan& plan) {
     // init changes the propagation of every mount it sees, mounts, and pivot_root(2)s, which moves
     // the root of every process of its mount namespace that was at the old one. In the host's
     // namespace (not listed) or another one (a path), that would be done to the host or to
@@ -80,17 +78,24 @@ void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions
             std::string("config.json: .linux.namespaces: rung needs a new mount namespace (") +
             (plan.has("mount") ? "joining one by path" : "sharing the runtime's") +
             " would set up the rootfs in a namespace others use)");
-    // config.md: hostname and domainname need a UTS namespace of the container's own.
-    if ((!spec.hostname.empty() || !spec.domainname.empty()) && !plan.has("uts"))
-        throw Error("config.json: hostname and domainname need a UTS namespace, and "
-                    "linux.namespaces has no \"uts\"");
-    check_sysctl(spec.linux.sysctl, plan);
     // config-linux.md, "User namespace mappings": a user namespace is usable only with the uid
     // and gid mappings phase 5 writes; without them, root in it owns nothing and the first
     // mkdir of the mounts fails with EOVERFLOW. Refuse it here, in words.
     if (plan.has("user"))
         throw Error("config.json: .linux.namespaces: a user namespace needs uid and gid mappings, "
                     "which phase 5 applies");
+    // config.md: hostname and domainname need a UTS namespace of the container's own.
+    if ((!spec.hostname.empty() || !spec.domainname.empty()) && !plan.has("uts"))
+        throw Error("config.json: hostname and domainname need a UTS namespace, and "
+                    "linux.namespaces has no \"uts\"");
+    check_sysctl(spec.linux.sysctl, plan);
+}
+
+// What config.json asks for that needs more than a valid shape, checked before anything is
+// created, so that a refusal leaves nothing behind.
+void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts) {
+    check_rootfs(spec.root.path);
+    check_namespaces(spec, plan);
     // config.md, mounts: options that cannot be applied fail here, not halfway through init.
     for (size_t i = 0; i < spec.mounts.size(); ++i)
         with_context("config.json: .mounts[" + std::to_string(i) + "]",
