@@ -15,7 +15,7 @@ setup() {
     local script=(
         'stage=$1 log=$2'
         'cat >"$(dirname "$log")/state.$stage.json"'
-        'echo "$stage mnt=$(readlink /proc/self/ns/mnt) host=$(hostname) mark=$HOOK_MARK" >>"$log"'
+        'echo "$stage mnt=$(readlink /proc/self/ns/mnt) host=$(hostname) mark=$HOOK_MARK leak=$RUNG_TEST_MARKER" >>"$log"'
     )
     write_script "$BATS_TEST_TMPDIR/hook.sh" "${script[@]}"
     write_script "$ROOTFS/hook.sh" "${script[@]}"
@@ -53,6 +53,8 @@ logged_stages() {
     done
     set_hook startContainer "$(hook_entry startContainer startContainer /hooks.log)"
     update_config '.annotations = {"org.example.test": "hooks"}'
+    # In rung's environment, never in a hook's: a hook's environment is its env, exactly.
+    export RUNG_TEST_MARKER=leak-$$
     create_container hooked sh -c 'echo program >>/hooks.log; exec sleep 1000'
     local pid host_mnt ctr_mnt bundle
     pid=$(rung state hooked | jq .pid)
@@ -84,9 +86,9 @@ logged_stages() {
         line=$(grep "^$stage " "$LOG")
         [[ $line == *" mnt=$ctr_mnt host=rung "* ]] || fail "$line"
     done
-    # args and env as given.
+    # args and env as given, and nothing of rung's environment.
     for stage in prestart createRuntime createContainer startContainer poststart poststop; do
-        grep -q "^$stage .* mark=mark-$stage$" "$LOG" || fail "$stage: $(grep "^$stage " "$LOG")"
+        grep -q "^$stage .* mark=mark-$stage leak=$" "$LOG" || fail "$stage: $(grep "^$stage " "$LOG")"
     done
 
     # The state on stdin: the status each stage sees, and the rest as `state` shows it.
