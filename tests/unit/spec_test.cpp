@@ -582,6 +582,34 @@ TEST_CASE("load_spec reads <bundle>/config.json and makes root.path absolute") {
     CHECK(load_spec(bundle.path).root.path == "/srv/root");
 }
 
+TEST_CASE("load_spec: a relative bind source is relative to the bundle, nothing else is") {
+    TempDir bundle;
+    json mounts = json::array({
+        {{"destination", "/a"}, {"source", "data"}, {"options", {"bind"}}},
+        {{"destination", "/b"}, {"source", "./x/../y"}, {"options", {"rbind", "ro"}}},
+        {{"destination", "/c"}, {"source", "/abs"}, {"options", {"bind"}}},
+        {{"destination", "/d"}, {"type", "tmpfs"}, {"source", "tmpfs"}},
+    });
+    write_config(bundle, minimal_with({{"mounts", mounts}}));
+    Spec s = load_spec(bundle.path);
+    CHECK(s.mounts[0].source == bundle.path + "/data");
+    CHECK(s.mounts[1].source == bundle.path + "/y");
+    CHECK(s.mounts[2].source == "/abs");
+    CHECK(s.mounts[3].source == "tmpfs"); // a device name, not a path
+}
+
+TEST_CASE("load_spec requires process.args with a command") {
+    TempDir bundle;
+    json j = minimal_with();
+    j["process"].erase("args");
+    write_config(bundle, j);
+    CHECK_THROWS_WITH_AS(load_spec(bundle.path), "config.json: .process.args: missing", Error);
+    write_config(bundle, minimal_with({{"process", {{"args", {""}}}}}));
+    CHECK_THROWS_WITH_AS(load_spec(bundle.path),
+                         doctest::Contains(".process.args[0]: the command must not be empty"),
+                         Error);
+}
+
 TEST_CASE("load_spec requires process and root, which rung needs to run") {
     TempDir bundle;
     json j = minimal_with();
