@@ -251,7 +251,7 @@ void container_init(const InitContext& ctx) {
         finish_rootfs(spec);
         apply_sysctl(spec);
         if (spec.process.terminal)
-            setup_terminal(ctx.console_fd, ctx.id, spec.process.console_size);
+            mount_console(setup_terminal(ctx.console_fd, ctx.id, spec.process.console_size));
         enter_cwd(spec.process.cwd);
         find_executable(spec.process.args[0], spec.process.env); // fail create, not start
         report_ready(ctx.sync_fd);

@@ -346,11 +346,17 @@ void setup_dev(const Spec& spec) {
     make_symlink("/proc/self/fd/0", dev + "/stdin");
     make_symlink("/proc/self/fd/1", dev + "/stdout");
     make_symlink("/proc/self/fd/2", dev + "/stderr");
+    // The mount point of /dev/console, made while /dev is surely writable (mount_console).
+    if (spec.process.terminal) create_mount_point(dev + "/console", true);
     // Without a mount there, /dev/shm is a directory anyone may use, as a tmpfs of mode 1777 is.
     if (!is_directory(dev + "/shm")) {
         mkdir_all(dev + "/shm");
         check(::chmod((dev + "/shm").c_str(), 01777), "chmod " + quote(dev + "/shm"));
     }
+}
+
+void mount_console(const std::string& pty) {
+    do_mount(pty, "/dev/console", "", MS_BIND, "", "config-linux.md: /dev/console, the pty");
 }
 
 void enter_rootfs(const std::string& rootfs, bool no_pivot) {

@@ -44,6 +44,9 @@ void prepare_rootfs(const Spec& spec);
 void mount_all(const Spec& spec);
 // runtime-linux.md "Default Devices" and "Dev symbolic links", plus linux.devices.
 void setup_dev(const Spec& spec);
+// config-linux.md "Default Devices": with process.terminal, /dev/console is the container's
+// pty, bind mounted over the mount point setup_dev made. After pivot_root; `pty` is /dev/pts/N.
+void mount_console(const std::string& pty);
 // Make the rootfs "/": pivot_root(2), or with no_pivot MS_MOVE + chroot for initramfs.
 void enter_rootfs(const std::string& rootfs, bool no_pivot);
 // root.readonly, after everything else is mounted.

@@ -36,8 +36,8 @@ void send_fd(int sock, int fd, const std::string& payload) {
 
 } // namespace
 
-void setup_terminal(int console_socket, const std::string& container_id,
-                    const std::optional<ConsoleSize>& size) {
+std::string setup_terminal(int console_socket, const std::string& container_id,
+                           const std::optional<ConsoleSize>& size) {
     // /dev/ptmx is the container's (a link to its own devpts instance), so the pty belongs to
     // the container and shows up in its /dev/pts.
     log::trace("init", "config.md: process.terminal", "open(\"/dev/ptmx\", O_RDWR|O_NOCTTY)");
@@ -72,6 +72,7 @@ void setup_terminal(int console_socket, const std::string& container_id,
     nlohmann::json request = {{"type", "terminal"}, {"container", container_id}};
     log::trace("init", "runtime-tools CLI: console socket", "sendmsg(SCM_RIGHTS, pty master)");
     send_fd(console_socket, master.get(), request.dump());
+    return name;
 }
 
 namespace {

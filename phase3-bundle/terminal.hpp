@@ -18,9 +18,9 @@ struct ConsoleSize;
 
 // init: open a pty in the container's devpts, make it the controlling terminal and stdio, and
 // send the master over `console_socket`. Runs after pivot_root. The pty takes `size`, or else
-// the size of the terminal on stdin, if any.
-void setup_terminal(int console_socket, const std::string& container_id,
-                    const std::optional<ConsoleSize>& size);
+// the size of the terminal on stdin, if any. Returns the pty's path, /dev/pts/N.
+std::string setup_terminal(int console_socket, const std::string& container_id,
+                           const std::optional<ConsoleSize>& size);
 
 // runtime: where init sends the pty master. With a --console-socket that is the manager's
 // socket; without one (run or exec in the foreground) one end of a socketpair whose other end
