@@ -62,6 +62,20 @@ from_script() {
     assert_equal "$(cat "$BATS_TEST_TMPDIR/create.out")" ""
 }
 
+@test "/dev/console is the process's pty, bind mounted" {
+    require_phase 3
+    set_args sh -c 'stat -c %t:%T /dev/console $(tty); echo via-console >/dev/console; cat /proc/self/mountinfo'
+    start_recvtty
+    rung create --bundle "$BUNDLE" --console-socket "$SOCK" console >/dev/null 2>&1 </dev/null
+    rung start console
+    wait_recvtty
+    run tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out"
+    # The same device twice: /dev/console and /dev/pts/0.
+    [[ ${lines[0]} == "${lines[1]}" && ${lines[0]} != 5:1 ]] || fail "$output"
+    assert_line via-console
+    [[ $(mount_fstype /dev/console) == devpts ]]
+}
+
 @test "what is typed on the console reaches the process" {
     require_phase 3
     set_args sh
