@@ -11,6 +11,7 @@
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fcntl.h>
 #include <sstream>
@@ -262,6 +263,12 @@ constexpr DefaultDevice kDefaultDevices[] = {
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
+// mknod's mode is filtered by the umask; the spec's fileMode is exact.
+void set_mode_and_owner(const std::string& path, mode_t mode, uid_t uid, gid_t gid) {
+    check(::chmod(path.c_str(), mode), "chmod " + quote(path));
+    check(::chown(path.c_str(), uid, gid), "chown " + quote(path));
+}
+
 void make_device(const std::string& path, mode_t type, unsigned major, unsigned minor, mode_t mode,
                  uid_t uid, gid_t gid) {
     if (path_exists(path)) check(::unlink(path.c_str()), "remove " + quote(path));
@@ -277,9 +284,29 @@ void make_device(const std::string& path, mode_t type, unsigned major, unsigned 
         do_mount(host, path, "", MS_BIND, "", "no mknod in a user namespace: bind the host node");
         return;
     }
-    // mknod's mode is filtered by the umask; the spec's fileMode is exact.
-    check(::chmod(path.c_str(), mode), "chmod " + quote(path));
-    check(::chown(path.c_str(), uid, gid), "chown " + quote(path));
+    set_mode_and_owner(path, mode, uid, gid);
+}
+
+// config-linux.md, devices: "If a file already exists at path that does not match the requested
+// device, the runtime MUST generate an error." One that matches is kept, with the mode and owner
+// asked for; anything else at the path is never removed.
+void make_config_device(const std::string& path, const Device& d) {
+    mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
+    auto major = static_cast<unsigned>(d.major), minor = static_cast<unsigned>(d.minor);
+    mode_t mode = d.file_mode.value_or(0666);
+    struct stat st;
+    if (::lstat(path.c_str(), &st) == -1) {
+        if (errno != ENOENT) throw_errno("stat " + quote(path));
+        mkdir_all(path.substr(0, path.rfind('/')), 0755);
+        make_device(path, type, major, minor, mode, d.uid.value_or(0), d.gid.value_or(0));
+        return;
+    }
+    bool same = (st.st_mode & S_IFMT) == type &&
+                (type == S_IFIFO || (::major(st.st_rdev) == major && ::minor(st.st_rdev) == minor));
+    if (!same) throw Error(quote(path) + " exists and is not the device asked for");
+    log::trace("init", "config-linux.md: devices, the node is there already", "chmod/chown(",
+               quote(path), ")");
+    set_mode_and_owner(path, mode, d.uid.value_or(0), d.gid.value_or(0));
 }
 
 void make_symlink(const std::string& target, const std::string& link) {
@@ -327,14 +354,17 @@ void setup_dev(const Spec& spec) {
         return;
     }
     mkdir_all(dev, 0755);
-    for (const auto& d : kDefaultDevices)
-        make_device(dev + "/" + d.name, S_IFCHR, d.major, d.minor, 0666, 0, 0);
-    for (const auto& d : spec.linux.devices) {
-        mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
-        std::string path = path_in_rootfs(spec.root.path, d.path);
-        mkdir_all(path.substr(0, path.rfind('/')), 0755);
-        make_device(path, type, static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
-                    d.file_mode.value_or(0666), d.uid.value_or(0), d.gid.value_or(0));
+    auto configured = [&](const std::string& path) {
+        return std::any_of(spec.linux.devices.begin(), spec.linux.devices.end(),
+                           [&](const Device& d) { return path_in_rootfs("", d.path) == path; });
+    };
+    for (const auto& d : kDefaultDevices) // unless linux.devices says otherwise
+        if (!configured(std::string("/dev/") + d.name))
+            make_device(dev + "/" + d.name, S_IFCHR, d.major, d.minor, 0666, 0, 0);
+    for (size_t i = 0; i < spec.linux.devices.size(); ++i) {
+        const Device& d = spec.linux.devices[i];
+        with_context("linux.devices[" + std::to_string(i) + "]",
+                     [&] { make_config_device(path_in_rootfs(spec.root.path, d.path), d); });
     }
     // config-linux.md: /dev/ptmx is a symlink to the container's own devpts instance.
     if (is_directory(dev + "/pts")) {
