@@ -63,13 +63,13 @@ teardown() {
     require_phase 3
     set_args true
     update_config '.linux.devices = [{type: "c", path: "dev/x", major: 1, minor: 3}]'
-    run rung create --bundle "$BUNDLE" badpath
+    run_to_file rung create --bundle "$BUNDLE" badpath
     assert_failure
     one_line
     assert_output --partial '.linux.devices[0].path'
     assert_clean badpath
     update_config '.linux.devices = [{type: "x", path: "/dev/x", major: 1, minor: 3}]'
-    run rung create --bundle "$BUNDLE" badtype
+    run_to_file rung create --bundle "$BUNDLE" badtype
     assert_failure
     one_line
     assert_output --partial 'unknown device type "x"'
@@ -101,4 +101,28 @@ teardown() {
     run run_container stat -c %a /dev/shm
     assert_success
     assert_output 1777
+}
+
+@test "a linux.devices path that holds something else is an error, and it is left alone" {
+    require_phase 3
+    echo keep-me >"$ROOTFS/etc/not-a-device"
+    update_config '.linux.devices = [{type: "c", path: "/etc/not-a-device", major: 1, minor: 3}]'
+    set_args true
+    run_to_file rung create --bundle "$BUNDLE" clash
+    assert_failure
+    one_line
+    assert_output --partial 'linux.devices[0]: "'
+    assert_output --partial '/etc/not-a-device" exists and is not the device asked for'
+    assert_clean clash
+    assert_equal "$(cat "$ROOTFS/etc/not-a-device")" keep-me
+}
+
+@test "a linux.devices node that is there already is kept, with the mode and owner asked for" {
+    require_phase 3
+    mknod -m 0666 "$ROOTFS/etc/mynull" c 1 3
+    update_config '.linux.devices = [{type: "c", path: "/etc/mynull", major: 1, minor: 3, fileMode: 416, uid: 7},
+                                     {type: "c", path: "/dev/null", major: 1, minor: 3, fileMode: 384}]'
+    run run_container stat -c "%n %t:%T %a %u" /etc/mynull /dev/null
+    assert_success
+    assert_output $'/etc/mynull 1:3 640 7\n/dev/null 1:3 600 0'
 }

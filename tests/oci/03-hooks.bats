@@ -114,7 +114,7 @@ logged_stages() {
         update_config --arg s $stage --arg p "$BATS_TEST_TMPDIR/hang.sh" '.hooks[$s] = [{path: $p, timeout: 1}]'
         set_args true
         SECONDS=0
-        run timeout 20 "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" slow
+        run_to_file timeout 20 "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" slow
         assert_failure 1
         one_line
         assert_output --partial "$stage hook \"$BATS_TEST_TMPDIR/hang.sh\": timed out after 1s"
@@ -136,7 +136,7 @@ logged_stages() {
         update_config 'del(.hooks)'
         update_config --arg s $stage --arg p "$BATS_TEST_TMPDIR/fail.sh" --arg pp "$BATS_TEST_TMPDIR/poststop.sh" \
             '.hooks[$s] = [{path: $p}] | .hooks.poststop = [{path: $pp}]'
-        run rung create --bundle "$BUNDLE" failing
+        run_to_file rung create --bundle "$BUNDLE" failing
         assert_failure
         # The hook's own stderr, then rung's one line.
         assert_line --index 0 "hook failing"
@@ -151,7 +151,7 @@ logged_stages() {
     rm -f "$BATS_TEST_TMPDIR/poststop.sh.state"
     update_config 'del(.hooks.prestart, .hooks.createRuntime, .hooks.createContainer)'
     add_mount /mnt/x none "$BATS_TEST_TMPDIR/missing" bind
-    run rung create --bundle "$BUNDLE" early
+    run_to_file rung create --bundle "$BUNDLE" early
     assert_failure
     assert_clean early
     [[ ! -e $BATS_TEST_TMPDIR/poststop.sh.state ]]
@@ -161,7 +161,7 @@ logged_stages() {
     require_phase 3
     update_config --arg p "$BATS_TEST_TMPDIR/no-such-hook" '.hooks.createRuntime = [{path: $p}]'
     set_args true
-    run rung create --bundle "$BUNDLE" nohook
+    run_to_file rung create --bundle "$BUNDLE" nohook
     assert_failure
     one_line
     assert_output --partial "createRuntime hook \"$BATS_TEST_TMPDIR/no-such-hook\""

@@ -265,7 +265,7 @@ teardown() {
     require_phase 3
     add_mount /mnt/x none "$BATS_TEST_TMPDIR/missing" bind
     set_args true
-    run rung create --bundle "$BUNDLE" badsrc
+    run_to_file rung create --bundle "$BUNDLE" badsrc
     assert_failure
     one_line
     assert_output --partial "\"$BATS_TEST_TMPDIR/missing\""
@@ -278,7 +278,7 @@ teardown() {
     mkdir "$BATS_TEST_TMPDIR/src"
     add_mount /mnt/x none "$BATS_TEST_TMPDIR/src" bind nosuch
     set_args true
-    run rung create --bundle "$BUNDLE" badopt
+    run_to_file rung create --bundle "$BUNDLE" badopt
     assert_failure
     one_line
     # Refused from config.json, before any process or mount exists.
@@ -291,7 +291,7 @@ teardown() {
     mkdir "$BATS_TEST_TMPDIR/src"
     add_mount /mnt/x bind "$BATS_TEST_TMPDIR/src"
     set_args true
-    run rung create --bundle "$BUNDLE" typebind
+    run_to_file rung create --bundle "$BUNDLE" typebind
     assert_failure
     one_line
     assert_output --regexp '^rung: create: config.json: \.mounts\[5\]: type "bind" without a "bind" or "rbind" option'
@@ -302,7 +302,7 @@ teardown() {
     [[ -n $(mountinfo_entry /mnt/x) ]]
     if ((PHASE < 5)); then
         update_config '.mounts[5].options = ["rbind", "idmap"]'
-        run rung create --bundle "$BUNDLE" idmapped
+        run_to_file rung create --bundle "$BUNDLE" idmapped
         assert_failure
         one_line
         assert_output --regexp '^rung: create: config.json: \.mounts\[5\]: idmapped mounts need a user namespace'

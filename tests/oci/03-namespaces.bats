@@ -70,7 +70,7 @@ teardown() {
     require_phase 3
     update_config '.linux.namespaces |= map(if .type == "network" then .path = "/run/netns/rung-no-such" else . end)'
     set_args true
-    run rung create --bundle "$BUNDLE" nopath
+    run_to_file rung create --bundle "$BUNDLE" nopath
     assert_failure
     one_line
     assert_output --partial '"/run/netns/rung-no-such": No such file or directory'
@@ -81,7 +81,7 @@ teardown() {
     require_phase 3
     update_config '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/uts" else . end)'
     set_args true
-    run rung create --bundle "$BUNDLE" wrongtype
+    run_to_file rung create --bundle "$BUNDLE" wrongtype
     assert_failure
     one_line
     assert_output --partial '"/proc/self/ns/uts"'
@@ -92,13 +92,13 @@ teardown() {
     require_phase 3
     set_args true
     update_config '.linux.namespaces += [{type: "pid"}]'
-    run rung create --bundle "$BUNDLE" dup
+    run_to_file rung create --bundle "$BUNDLE" dup
     assert_failure
     one_line
     assert_output --partial 'duplicate namespace type "pid"'
     assert_clean dup
     update_config '.linux.namespaces |= (.[:-1] + [{type: "bogus"}])'
-    run rung create --bundle "$BUNDLE" unknown
+    run_to_file rung create --bundle "$BUNDLE" unknown
     assert_failure
     one_line
     assert_output --partial 'unknown namespace type "bogus"'
@@ -124,7 +124,7 @@ teardown() {
     before=$(cat /proc/sys/vm/swappiness)
     update_config --arg v $((before == 10 ? 11 : 10)) '.linux.sysctl = {"vm.swappiness": $v}'
     set_args true
-    run rung create --bundle "$BUNDLE" swappy
+    run_to_file rung create --bundle "$BUNDLE" swappy
     assert_failure
     one_line
     assert_output --partial '"vm.swappiness" is not namespaced'
@@ -136,7 +136,7 @@ teardown() {
     require_phase 3
     update_config '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
     set_args true
-    run rung create --bundle "$BUNDLE" hostnet
+    run_to_file rung create --bundle "$BUNDLE" hostnet
     assert_failure
     one_line
     assert_output --partial '"net.ipv4.ip_forward" needs a network namespace'
@@ -148,13 +148,13 @@ teardown() {
     ((PHASE < 5)) || skip "phase 5 applies user namespaces"
     set_args true
     update_config '.linux.namespaces += [{type: "user"}]'
-    run rung create --bundle "$BUNDLE" userns
+    run_to_file rung create --bundle "$BUNDLE" userns
     assert_failure
     one_line
     assert_output --partial "a user namespace needs uid and gid mappings"
     assert_clean userns
     update_config '.linux.namespaces |= map(if .type == "user" then .path = "/proc/1/ns/user" else . end)'
-    run rung create --bundle "$BUNDLE" userns
+    run_to_file rung create --bundle "$BUNDLE" userns
     assert_failure
     one_line
     assert_clean userns
@@ -174,13 +174,13 @@ teardown() {
     # In a mount namespace of the test's own, so that a rung that went ahead anyway would change
     # (and pivot_root) only that one, never the host's.
     update_config '.linux.namespaces |= map(select(.type != "mount"))'
-    run timeout 20 unshare -m --propagation private "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" nomount
+    run_to_file timeout 20 unshare -m --propagation private "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" nomount
     assert_failure
     one_line
     assert_output --partial "rung needs a new mount namespace (sharing the runtime's"
     assert_clean nomount
     update_config '.linux.namespaces += [{type: "mount", path: "/proc/self/ns/mnt"}]'
-    run timeout 20 unshare -m --propagation private "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" nomount
+    run_to_file timeout 20 unshare -m --propagation private "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" nomount
     assert_failure
     one_line
     assert_output --partial "rung needs a new mount namespace (joining one by path"

@@ -26,13 +26,13 @@ teardown() {
     require_phase 3
     update_config '.linux.namespaces |= map(select(.type != "uts"))'
     set_args true
-    run rung create --bundle "$BUNDLE" nouts
+    run_to_file rung create --bundle "$BUNDLE" nouts
     assert_failure
     one_line
     assert_output --partial "need a UTS namespace"
     assert_clean nouts
     update_config 'del(.hostname) | .domainname = "example.org"'
-    run rung create --bundle "$BUNDLE" nouts
+    run_to_file rung create --bundle "$BUNDLE" nouts
     assert_failure
     assert_output --partial "need a UTS namespace"
     assert_clean nouts
@@ -65,7 +65,7 @@ teardown() {
     assert_output /srv/work
     update_config '.process.cwd = "/no/such/dir"'
     set_args pwd
-    run rung create --bundle "$BUNDLE" badcwd
+    run_to_file rung create --bundle "$BUNDLE" badcwd
     assert_failure
     one_line
     assert_output --partial '"/no/such/dir": No such file or directory'
@@ -109,7 +109,7 @@ teardown() {
 @test "a program that is not in the container's PATH fails create with 127" {
     require_phase 3
     set_args no-such-program
-    run -127 rung create --bundle "$BUNDLE" noprog
+    run_to_file rung create --bundle "$BUNDLE" noprog
     assert_failure 127
     one_line
     assert_output --partial '"no-such-program"'
@@ -124,7 +124,7 @@ teardown() {
     assert_success
     assert_output found
     update_config '.process.args = [""]'
-    run rung create --bundle "$BUNDLE" emptycmd
+    run_to_file rung create --bundle "$BUNDLE" emptycmd
     assert_failure
     one_line
     assert_output --partial '.process.args[0]'

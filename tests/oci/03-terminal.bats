@@ -90,7 +90,7 @@ from_script() {
 @test "terminal: true without --console-socket fails create with one line" {
     require_phase 3
     set_args true
-    run rung create --bundle "$BUNDLE" nosock
+    run_to_file rung create --bundle "$BUNDLE" nosock
     assert_failure
     one_line
     assert_output --partial "create needs --console-socket"
@@ -100,7 +100,7 @@ from_script() {
 @test "a console socket nobody listens on fails create and leaves nothing" {
     require_phase 3
     set_args true
-    run rung create --bundle "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/nobody.sock" deaf
+    run_to_file rung create --bundle "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/nobody.sock" deaf
     assert_failure
     one_line
     assert_output --partial "\"$BATS_TEST_TMPDIR/nobody.sock\""
@@ -145,7 +145,7 @@ from_script() {
 @test "run --detach with a terminal needs a console socket, and uses one" {
     require_phase 3
     set_args sh -c 'tty'
-    run rung run --detach --bundle "$BUNDLE" detached
+    run_to_file rung run --detach --bundle "$BUNDLE" detached
     assert_failure
     one_line
     assert_output --partial "needs --console-socket"

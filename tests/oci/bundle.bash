@@ -69,6 +69,18 @@ assert_clean() {
     (($(mounts_below_tmpdir) == 0)) || fail "mounts left: $(awk -v t="$BATS_TEST_TMPDIR" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo)"
 }
 
+# run_to_file CMD...: `run` CMD, but with its stdout and stderr in a file and stdin /dev/null.
+# For a create that should fail: if it wrongly succeeded, the container it left would hold a pipe
+# that `run` reads to the end, and the test would hang instead of failing. Sets status, output
+# and lines as `run` does.
+run_to_file() {
+    local out=$BATS_TEST_TMPDIR/run_to_file.out
+    status=0
+    "$@" >"$out" 2>&1 </dev/null || status=$?
+    output=$(cat "$out")
+    mapfile -t lines <"$out"
+}
+
 # one_line: the last `run` printed exactly one line.
 one_line() {
     ((${#lines[@]} == 1)) || fail "expected one line, got ${#lines[@]}: $output"
