@@ -214,6 +214,16 @@ teardown() {
     [[ $(mount_options /sys/fs/cgroup) == ro,* ]]
 }
 
+@test "mounts are made in the listed order: a later one on the same place is on top" {
+    require_phase 3
+    add_mount /mnt/x tmpfs tmpfs size=1m
+    add_mount /mnt/x tmpfs tmpfs size=2m
+    add_mount /mnt/x/inner tmpfs tmpfs size=3m
+    run run_container sh -c 'df -k /mnt/x /mnt/x/inner | tail -n 2'
+    assert_success
+    assert_equal "$(awk '{print $2}' <<<"$output" | tr '\n' ' ')" "2048 3072 "
+}
+
 @test "pivot_root: the container's mount table holds its own mounts and nothing of the host's" {
     require_phase 3
     run run_container cat /proc/self/mountinfo
