@@ -18,20 +18,29 @@
 namespace rung {
 namespace {
 
-void send_fd(int sock, int fd, const std::string& payload) {
-    iovec iov{const_cast<char*>(payload.data()), payload.size()};
+// One unix(7) message that carries data and room for one fd (SCM_RIGHTS).
+struct FdMessage {
+    iovec iov;
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
     msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    FdMessage(void* data, size_t len) : iov{data, len} {
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+    }
+    FdMessage(const FdMessage&) = delete;
+    FdMessage& operator=(const FdMessage&) = delete;
+};
+
+void send_fd(int sock, int fd, const std::string& payload) {
+    FdMessage m(const_cast<char*>(payload.data()), payload.size());
+    cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    check(::sendmsg(sock, &msg, MSG_NOSIGNAL), "send the pty master over the console socket");
+    check(::sendmsg(sock, &m.msg, MSG_NOSIGNAL), "send the pty master over the console socket");
 }
 
 } // namespace
@@ -109,18 +118,12 @@ Console open_console(bool terminal, const std::string& console_socket) {
 
 unique_fd receive_pty_master(int sock) {
     char buf[512];
-    iovec iov{buf, sizeof buf};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    FdMessage m(buf, sizeof buf);
     ssize_t n;
-    while ((n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR) {
+    while ((n = ::recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR) {
     }
     if (n == -1) throw_errno("receive the pty master");
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
     if (!c || c->cmsg_type != SCM_RIGHTS) throw Error("receive the pty master: no fd in message");
     int fd;
     std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
