@@ -175,22 +175,11 @@ void expect_frame(pid_t pid, int sync_fd, sync::Type want, std::string_view what
     throw e;
 }
 
-// The state hooks read on stdin (runtime.md, "State"; config.md, "Hooks").
-std::string hook_state(const std::string& id, pid_t pid, const std::string& bundle,
-                       const Spec& spec, Status status) {
-    State s;
-    s.id = id;
-    s.pid = pid;
-    s.bundle = bundle;
-    s.annotations = spec.annotations;
-    return oci_state(s, status).dump();
-}
-
 // config.md, hooks: prestart (deprecated) then createRuntime, in the runtime's namespaces, once
 // init has built the container's mounts and before it pivots. A failing hook fails create.
 void run_create_hooks(pid_t pid, int sync_fd, const std::string& id, const std::string& bundle,
                       const Spec& spec) {
-    std::string state = hook_state(id, pid, bundle, spec, Status::creating);
+    std::string state = hook_state(id, pid, bundle, spec.annotations, Status::creating);
     run_hooks(spec.hooks.prestart, "prestart", state);
     run_hooks(spec.hooks.create_runtime, "createRuntime", state);
     log::trace("rung", "config.md: hooks", "send(sync, resume)");
@@ -355,8 +344,9 @@ Created create_container(const CreateOptions& opts) {
     bool hooks_began = false;
     ScopeGuard poststop([&] {
         if (hooks_began)
-            run_hooks_warn_only(spec.hooks.poststop, "poststop",
-                                hook_state(opts.id, pid, bundle, spec, Status::stopped));
+            run_hooks_warn_only(
+                spec.hooks.poststop, "poststop",
+                hook_state(opts.id, pid, bundle, spec.annotations, Status::stopped));
     });
     ScopeGuard remove_dir([&] { dir.remove(); });
     make_exec_fifo(dir);
@@ -404,7 +394,7 @@ void start_container(const std::string& root, const std::string& id) {
     Spec spec = dir.read_config();
     try {
         run_hooks(spec.hooks.poststart, "poststart",
-                  hook_state(id, st.pid, st.bundle, spec, Status::running));
+                  hook_state(id, st.pid, st.bundle, spec.annotations, Status::running));
     } catch (const Error&) {
         kill_and_wait(st);
         throw;
@@ -445,7 +435,7 @@ void delete_container(const std::string& root, const std::string& id, bool force
     // config.md, poststop: after the container is deleted, before delete returns. A failure is a
     // warning: the container is gone either way.
     run_hooks_warn_only(spec.hooks.poststop, "poststop",
-                        hook_state(id, st.pid, st.bundle, spec, Status::stopped));
+                        hook_state(id, st.pid, st.bundle, spec.annotations, Status::stopped));
 }
 
 // No lock: state.json is replaced atomically, so each read sees a whole one. A directory without

@@ -72,16 +72,6 @@ pid_t let_runtime_run_create_hooks(int sync_fd) {
     return static_cast<pid_t>(std::stol(frame->message));
 }
 
-// The state a hook run by init reads on stdin (runtime.md, "State").
-std::string hook_state(const InitContext& ctx, pid_t host_pid, Status status) {
-    State s;
-    s.id = ctx.id;
-    s.pid = host_pid;
-    s.bundle = ctx.bundle;
-    s.annotations = ctx.spec.annotations;
-    return oci_state(s, status).dump();
-}
-
 // config-linux.md, sysctl: written through the container's own /proc, after pivot_root. The
 // runtime checked that every key belongs to a namespace the container has.
 void apply_sysctl(const Spec& spec) {
@@ -246,7 +236,7 @@ void container_init(const InitContext& ctx) {
         unique_fd fifo = hold_exec_fifo(ctx.fifo_path);
         pid_t host_pid = let_runtime_run_create_hooks(ctx.sync_fd);
         run_hooks(spec.hooks.create_container, "createContainer",
-                  hook_state(ctx, host_pid, Status::creating));
+                  hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::creating));
         enter_rootfs(spec.root.path, ctx.no_pivot);
         finish_rootfs(spec);
         apply_sysctl(spec);
@@ -257,7 +247,7 @@ void container_init(const InitContext& ctx) {
         report_ready(ctx.sync_fd);
         started = wait_for_start(fifo.get());
         run_hooks(spec.hooks.start_container, "startContainer",
-                  hook_state(ctx, host_pid, Status::created));
+                  hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::created));
         exec_process(spec.process);
     } catch (const Error& e) {
         report_failure(ctx.sync_fd, started.get(), e);

@@ -161,6 +161,16 @@ ordered_json oci_state(const State& s, Status status) {
             {"owner", s.owner}};
 }
 
+std::string hook_state(const std::string& id, pid_t pid, const std::string& bundle,
+                       const std::map<std::string, std::string>& annotations, Status status) {
+    State s;
+    s.id = id;
+    s.pid = pid;
+    s.bundle = bundle;
+    s.annotations = annotations;
+    return oci_state(s, status).dump();
+}
+
 ContainerDir::ContainerDir(std::string id, std::string path, unique_fd fd)
     : id_(std::move(id)), path_(std::move(path)), lock_(std::move(fd)) {}
 
@@ -200,12 +210,13 @@ bool ContainerDir::fifo_exists() const {
     return path_exists(fifo_path());
 }
 
-// A directory without state.json is a create still in progress, or one that failed: to every
-// other command, that container does not exist (yet).
+// The config.json that create saved next to state.json.
 Spec ContainerDir::read_config() const {
     return parse_spec(read_json_file(path_ + "/config.json", "config.json"));
 }
 
+// A directory without state.json is a create still in progress, or one that failed: to every
+// other command, that container does not exist (yet).
 State ContainerDir::read_state() const {
     std::string file = path_ + "/state.json";
     if (!path_exists(file)) no_such_container(id_);

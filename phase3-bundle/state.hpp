@@ -67,6 +67,10 @@ ordered_json state_to_json(const State& s);
 State state_from_json(const json& j); // throws Error naming the bad field
 // The OCI state (runtime.md, "State") that `rung state` prints: the stored fields plus status.
 ordered_json oci_state(const State& s, Status status);
+// config.md, "Hooks": the state a hook reads on stdin, as compact JSON. Create's hooks run before
+// state.json exists, so it is built from its parts.
+std::string hook_state(const std::string& id, pid_t pid, const std::string& bundle,
+                       const std::map<std::string, std::string>& annotations, Status status);
 
 // One container's directory, held open and locked with flock(2) for as long as this object lives.
 class ContainerDir {
