@@ -36,7 +36,7 @@ teardown() {
     assert_success
     [[ ${lines[0]} != "$(readlink /proc/self/ns/pid)" ]]
     # sh, ls and grep at most: a host /proc would list hundreds.
-    ((${lines[1]} <= 4))
+    ((lines[1] <= 4))
     assert_equal "${lines[2]}" "sh"
 }
 
@@ -69,8 +69,9 @@ teardown() {
 
 @test "death by signal N exits 128+N" {
     require_phase 1
-    local marker="sleep 31$BATS_TEST_NUMBER$$"
-    run_container $marker 3>&- &
+    local seconds=31$BATS_TEST_NUMBER$$
+    local marker="sleep $seconds"
+    run_container sleep "$seconds" 3>&- &
     local runtime=$!
     wait_for pgrep -f "^$marker\$"
     pkill -KILL -f "^$marker\$"

@@ -168,18 +168,18 @@ running() {
     wait_for pgrep -f "sleep $((n + 1))"
     local init children
     init=$(rung state hostpid | jq .pid)
-    children=$(pgrep -P "$init" | sort -n | tr '\n' ' ')
-    assert_equal "$(wc -w <<<"$children")" 2
+    mapfile -t children < <(pgrep -P "$init" | sort -n)
+    assert_equal "${#children[@]}" 2
     run rung ps --format json hostpid
     assert_success
-    assert_equal "$(jq -r 'sort | map(tostring) | join(" ")' <<<"$output") " "$(printf '%s\n' "$init" $children | sort -n | tr '\n' ' ')"
+    assert_equal "$(jq -r 'sort | map(tostring) | join(" ")' <<<"$output") " "$(printf '%s\n' "$init" "${children[@]}" | sort -n | tr '\n' ' ')"
     run rung delete --force hostpid
     assert_success
     # Nothing of the container is left running, not even the reparented children.
     wait_for process_gone "$init"
     local pid
-    for pid in $children; do
-        wait_for process_gone "$pid" || fail "$pid ($(cat /proc/$pid/cmdline | tr '\0' ' ')) outlived delete --force"
+    for pid in "${children[@]}"; do
+        wait_for process_gone "$pid" || fail "$pid ($(tr '\0' ' ' <"/proc/$pid/cmdline")) outlived delete --force"
     done
 }
 

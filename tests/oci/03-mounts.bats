@@ -86,7 +86,7 @@ teardown() {
         done
     done
     for opt in nosuid nodev noexec nosymfollow; do
-        ! has_option "$(mount_options /mnt/plain)" $opt
+        refute has_option "$(mount_options /mnt/plain)" $opt
     done
 }
 
@@ -104,11 +104,11 @@ teardown() {
     has_option "$(mount_options /mnt/noatime)" noatime
     has_option "$(mount_options /mnt/relatime)" relatime
     # strictatime is the absence of both.
-    ! has_option "$(mount_options /mnt/strictatime)" relatime
-    ! has_option "$(mount_options /mnt/strictatime)" noatime
+    refute has_option "$(mount_options /mnt/strictatime)" relatime
+    refute has_option "$(mount_options /mnt/strictatime)" noatime
     has_option "$(mount_options /mnt/nodiratime)" nodiratime
     # "atime" undoes the "noatime" before it: the kernel's default, relatime.
-    ! has_option "$(mount_options /mnt/atime)" noatime
+    refute has_option "$(mount_options /mnt/atime)" noatime
     has_option "$(mount_options /mnt/atime)" relatime
     has_option "$(mount_options /mnt/bind-noatime)" noatime
 }
@@ -351,11 +351,11 @@ shared_rootfs() {
 propagation_of() {
     [[ -n $1 ]] && update_config --arg p "$1" '.linux.rootfsPropagation = $p'
     local id=prop-${1:-default}
-    create_container $id sleep 1000
-    rung start $id
+    create_container "$id" sleep 1000
+    rung start "$id"
     mkdir -p "$ROOTFS/mnt/late"
     mount -t tmpfs tmpfs "$ROOTFS/mnt/late"
-    run rung exec $id cat /proc/self/mountinfo
+    run rung exec "$id" cat /proc/self/mountinfo
     assert_success
     tags=$(mount_tags /)
     seen=no

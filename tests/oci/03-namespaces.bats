@@ -56,14 +56,14 @@ teardown() {
         if .type == "uts" or .type == "ipc" or .type == "pid" then .path = $p + "/" + (if .type == "uts" then "uts" elif .type == "ipc" then "ipc" else "pid" end) else . end)'
     run run_container sh -c 'for n in uts ipc pid net; do readlink /proc/self/ns/$n; done; hostname; echo $$'
     assert_success
-    assert_line --index 0 "$(readlink /proc/$pid/ns/uts)"
-    assert_line --index 1 "$(readlink /proc/$pid/ns/ipc)"
-    assert_line --index 2 "$(readlink /proc/$pid/ns/pid)"
+    assert_line --index 0 "$(readlink "/proc/$pid/ns/uts")"
+    assert_line --index 1 "$(readlink "/proc/$pid/ns/ipc")"
+    assert_line --index 2 "$(readlink "/proc/$pid/ns/pid")"
     # network is new, not the other container's.
-    [[ ${lines[3]} != "$(readlink /proc/$pid/ns/net)" ]]
+    [[ ${lines[3]} != "$(readlink "/proc/$pid/ns/net")" ]]
     assert_line --index 4 rung
     # Not the first process of that PID namespace: its PID 1 is the other container's.
-    ((${lines[5]} > 1))
+    ((lines[5] > 1))
 }
 
 @test "a namespace path that does not exist fails create with one line naming it" {

@@ -73,6 +73,7 @@ assert_clean() {
 # For a create that should fail: if it wrongly succeeded, the container it left would hold a pipe
 # that `run` reads to the end, and the test would hang instead of failing. Sets status, output
 # and lines as `run` does.
+# shellcheck disable=SC2034 # status, output and lines are Bats's: the assertions read them
 run_to_file() {
     local out=$BATS_TEST_TMPDIR/run_to_file.out
     status=0

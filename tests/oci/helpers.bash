@@ -83,9 +83,10 @@ teardown_bundle() {
         kill -KILL "$pid" 2>/dev/null || true
     done
     local m
-    for m in $(awk -v t="$BATS_TEST_TMPDIR" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
-        umount -R "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-    done
+    awk -v t="$BATS_TEST_TMPDIR" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+        while read -r m; do
+            umount -R "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+        done
 }
 
 # The number of host mounts whose path lies below this test's temp dir.
