@@ -1,4 +1,6 @@
 # A thin wrapper over CMake and the scripts: the real build is CMakeLists.txt.
+# One build directory with one cache for all of them: make, scripts/demo.sh and scripts/test.sh
+# all configure $(BUILD) with -DRUNG_WERROR=ON, so none of them rebuilds what another built.
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
@@ -8,18 +10,18 @@ all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
 
 $(BUILD)/Makefile:
-	cmake -S . -B $(BUILD)
+	cmake -S . -B $(BUILD) -DRUNG_WERROR=ON
 
 phase1 phase2 phase3 phase4 phase5: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS) --target rung_$@
 
 # Installs what is missing, builds, and runs every test (needs root).
 test:
-	scripts/test.sh
+	BUILD_DIR=$(abspath $(BUILD)) scripts/test.sh
 
-# Installs what is missing, builds, and runs a busybox container.
+# Installs what is missing, builds, and takes a busybox container through its lifecycle.
 demo:
-	scripts/demo.sh
+	BUILD_DIR=$(abspath $(BUILD)) scripts/demo.sh
 
 clean:
 	rm -rf $(BUILD)
