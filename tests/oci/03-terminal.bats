@@ -25,7 +25,13 @@ teardown() {
 start_recvtty() {
     "$RECVTTY" "$SOCK" "$@" >"$BATS_TEST_TMPDIR/tty.out" 2>"$BATS_TEST_TMPDIR/tty.err" &
     RECV_PID=$!
-    wait_for test -S "$SOCK"
+    # The socket file exists from bind(2), but a connect fails until listen(2): wait for that.
+    wait_for listening "$SOCK"
+}
+
+# listening PATH: a unix socket at PATH accepts connections.
+listening() {
+    [[ -n $(ss -xlH src "$1") ]]
 }
 
 # wait_recvtty: recvtty exits once the last holder of the pty's slave side closes it.
