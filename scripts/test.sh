@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # test.sh: the one test command (make test, and .ci/run).
 #
-# Installs what is missing, builds every phase with warnings as errors, checks formatting, runs
-# the unit tests (ctest), then runs the OCI Bats suite against every phase that is present and
-# prints a phase x passed/failed/skipped table, every skip with its reason. The last line is
-# "N passed, N failed"; the exit status is non-zero on any failure.
+# Installs what is missing, then:
+#   checks  clang-format (.clang-format) and shellcheck over scripts/, tests/ and .ci/;
+#           the build of every phase with warnings as errors (-DRUNG_WERROR=ON)
+#   tests   every doctest case of every unit binary that ctest knows (tests/unit), and every
+#           Bats test of tests/oci/*.bats once against each phase present; and, if
+#           scripts/vm-test.sh exists, the suites it runs in a pure cgroup v2 VM (booted once)
+# It prints one table row per unit binary, per phase and per VM suite, the skips grouped by
+# reason with a count, and as the very last line
+#   N passed, N failed, N skipped
+# where passed and skipped count tests only, and failed counts failed tests plus failed checks,
+# so it is 0 exactly when the exit status is 0.
+#
+# BUILD_DIR (default ./build) is the build directory; scripts/demo.sh and make use the same one
+# with the same cache settings, so running one after the other rebuilds nothing.
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$repo"
+cd "$repo" || exit 1
 build=${BUILD_DIR:-$repo/build}
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -17,75 +27,205 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 scripts/deps.sh || exit 1
+mkdir -p "$build"
 
 passed=0 failed=0 skipped=0
-fail() {
-    echo "FAILED: $*"
-    failed=$((failed + 1))
+checks=()       # "name ok" / "name FAILED"
+rows=()         # one printed row per suite
+skips_file=$build/skips.txt # "suite<TAB>reason", one line per skipped test
+: >"$skips_file"
+
+failed_checks=()
+check() { # check NAME STATUS: a check passed (STATUS 0) or failed; failures count in "failed"
+    if (($2 == 0)); then
+        checks+=("$1 ok")
+    else
+        checks+=("$1 FAILED")
+        failed_checks+=("$1")
+        failed=$((failed + 1))
+    fi
+}
+
+row() { # row SUITE PASSED FAILED SKIPPED: a table row, added to the totals
+    rows+=("$(printf '%-26s %7d %7d %8d' "$1" "$2" "$3" "$4")")
+    passed=$((passed + $2))
+    failed=$((failed + $3))
+    skipped=$((skipped + $4))
+}
+
+summary() {
+    echo
+    printf '%-26s %7s %7s %8s\n' "suite" passed failed skipped
+    ((${#rows[@]} == 0)) || printf '%s\n' "${rows[@]}"
+    printf '%-26s %7s %7s %8s\n' "" ------- ------- --------
+    printf '%-26s %7d %7d %8d\n' "tests" "$passed" "$((failed - ${#failed_checks[@]}))" "$skipped"
+    echo
+    echo "checks: $(printf '%s, ' "${checks[@]}" | sed 's/, $//')"
+    if [[ -s $skips_file ]]; then
+        echo
+        echo "skipped, by reason:"
+        printf '  %5s  %-50s %s\n' count reason "where (suite: count)"
+        # One line per reason: its count, and the suites it was skipped in, most frequent first.
+        sort -t"$(printf '\t')" -k2,2 -k1,1V "$skips_file" | uniq -c |
+            awk '{ n = $1; sub(/^ *[0-9]+ /, ""); split($0, f, "\t")
+                   if (!(f[2] in total)) order[++k] = f[2]
+                   total[f[2]] += n; where[f[2]] = where[f[2]] (where[f[2]] == "" ? "" : ", ") f[1] ": " n }
+                 END { for (i = 1; i <= k; i++) printf "  %5d  %-50s %s\n", total[order[i]], order[i], where[order[i]] }' |
+            sort -s -k1,1nr
+    fi
+    echo
+    echo "$passed passed, $failed failed, $skipped skipped"
+}
+
+# tap_counts SUITE FILE: add a TAP stream's results as one row; print each failure with the
+# diagnostics that follow it, and record each skip's reason.
+tap_counts() {
+    local suite=$1 tap=$2 p s f
+    p=$(grep -cE '^ok ' "$tap")
+    s=$(grep -cE '^ok [0-9]+ .* # skip' "$tap")
+    f=$(grep -cE '^not ok ' "$tap")
+    p=$((p - s))
+    if ((f > 0)); then
+        awk '/^not ok /{show=1} /^ok /{show=0} show' "$tap"
+    fi
+    # A stream without its plan line, or with fewer results than the plan, was cut short.
+    local plan
+    plan=$(grep -m1 -oE '^1\.\.[0-9]+' "$tap" | cut -d. -f3)
+    if [[ -z $plan ]] || ((p + s + f < plan)); then
+        echo "FAILED: $suite: the TAP stream ended early (plan ${plan:-missing}, $((p + s + f)) results):"
+        tail -20 "$tap"
+        f=$((f + 1))
+    fi
+    grep -E '^ok [0-9]+ .* # skip' "$tap" |
+        sed -E 's/^ok [0-9]+ .* # skip ?//; s/^$/(no reason given)/; s/^needs phase ([0-9]+) \(this is phase [0-9]+\)$/needs phase \1/' |
+        awk -v s="$suite" '{print s "\t" $0}' >>"$skips_file"
+    row "$suite" "$p" "$f" "$s"
 }
 
 echo "== format (clang-format, .clang-format)"
-mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' 2>/dev/null || find common phase* tests -name '*.[ch]pp')
-if clang-format --dry-run --Werror "${sources[@]}" 2>/tmp/rung-format.$$; then
-    passed=$((passed + 1))
-else
-    head -20 /tmp/rung-format.$$
-    fail "formatting: run clang-format -i on the files above"
-fi
-rm -f /tmp/rung-format.$$
+# Tracked files and new ones not yet added (but not what .gitignore ignores), in the source dirs.
+mapfile -t sources < <(git ls-files -co --exclude-standard -- 'common/*.[ch]pp' 'phase*/*.[ch]pp' \
+    'tests/*.[ch]pp' 2>/dev/null || find common phase* tests -name '*.[ch]pp')
+clang-format --dry-run --Werror "${sources[@]}" 2>"$build/format.log"
+rc=$?
+((rc == 0)) || { head -20 "$build/format.log"; echo "FAILED: formatting: run clang-format -i on the files above"; }
+check format $rc
 
-echo "== build"
-if ! cmake -S . -B "$build" -DRUNG_WERROR=ON >/dev/null || ! cmake --build "$build" -j "$(nproc)" >"$build/build.log" 2>&1; then
-    tail -40 "$build/build.log" 2>/dev/null
-    echo "0 passed, 1 failed"
+echo "== shellcheck (scripts/, tests/, .ci/)"
+# Every shell file: by extension (.sh, .bash, .bats) or by a sh/bash/bats shebang. The Bats files
+# are checked as Bats (shellcheck knows @test). Excluded, for the whole tree:
+#   SC2016  a $ in single quotes: the suite and the demo pass commands to the container's shell
+#   SC2153  a variable set by a helper that `load` pulls in (ROOT, BUNDLE), which shellcheck
+#           cannot follow
+shell_files=()
+while read -r f; do
+    [[ -f $f ]] || continue
+    case $f in
+    *.sh | *.bash | *.bats) shell_files+=("$f") ;;
+    *) head -n1 "$f" | grep -qE '^#!.*\b(ba)?sh\b|^#!.*\bbats\b' && shell_files+=("$f") ;;
+    esac
+done < <(git ls-files -co --exclude-standard -- scripts tests .ci 2>/dev/null ||
+    find scripts tests .ci -type f)
+shellcheck -x -f gcc -e SC2016,SC2153 "${shell_files[@]}" >"$build/shellcheck.log" 2>&1
+rc=$?
+((rc == 0)) || { cat "$build/shellcheck.log"; echo "FAILED: shellcheck: fix the lines above"; }
+check shellcheck $rc
+
+echo "== build ($build, -DRUNG_WERROR=ON)"
+if cmake -S . -B "$build" -DRUNG_WERROR=ON >"$build/configure.log" 2>&1 &&
+    cmake --build "$build" -j "$(nproc)" >"$build/build.log" 2>&1; then
+    check build 0
+else
+    tail -40 "$build/configure.log" "$build/build.log" 2>/dev/null
+    check build 1
+    summary
     exit 1
 fi
 
-echo "== unit tests (ctest)"
-ctest --test-dir "$build" --output-on-failure
-unit_rc=$?
-((unit_rc == 0)) || fail "unit tests"
+echo "== unit tests (every doctest case of every ctest binary)"
+# ctest -V prefixes each line a test prints with its number: "3: [doctest] test cases: ...".
+ctest --test-dir "$build" -V >"$build/unit.log" 2>&1
+declare -A unit_name=()
+while read -r num name; do
+    unit_name[$num]=$name
+done < <(sed -nE 's/^ *Start +([0-9]+): (.*)$/\1 \2/p' "$build/unit.log")
+for num in $(printf '%s\n' "${!unit_name[@]}" | sort -n); do
+    name=${unit_name[$num]}
+    # The result line: "1/5 Test #1: unit_common ........   Passed    0.02 sec"
+    result=$(grep -E "^ *[0-9]+/[0-9]+ Test +#$num: " "$build/unit.log")
+    counts=$(sed -nE "s/^$num: \[doctest\] test cases: *([0-9]+) \| *([0-9]+) passed \| *([0-9]+) failed \| *([0-9]+) skipped.*/\2 \3 \4/p" "$build/unit.log")
+    if [[ -n $counts ]]; then
+        read -r p f s <<<"$counts"
+    elif [[ $result == *" Passed "* ]]; then
+        p=1 f=0 s=0 # not a doctest binary: one test
+    else
+        p=0 f=0 s=0
+    fi
+    # A binary that failed with every case passing (crash at exit, timeout, no summary) is one
+    # failure more.
+    if [[ $result != *" Passed "* ]]; then
+        ((f > 0)) || f=1
+        echo "FAILED: $name:"
+        grep -E "^$num: " "$build/unit.log" | tail -40
+    fi
+    if ((s > 0)); then
+        for ((i = 0; i < s; i++)); do printf '%s\t%s\n' "${name//_/ }" "doctest::skip" >>"$skips_file"; done
+    fi
+    row "${name//_/ }" "$p" "$f" "$s"
+done
+((${#unit_name[@]} > 0)) || { echo "FAILED: ctest found no unit tests"; tail -20 "$build/unit.log"; row "unit tests" 0 1 0; }
 
-echo "== rootfs"
-ROOTFS_CACHE=$build/rootfs scripts/mkrootfs.sh "$build/rootfs" || exit 1
+echo "== rootfs ($build/rootfs)"
 export ROOTFS_CACHE=$build/rootfs
+if scripts/mkrootfs.sh "$build/rootfs"; then
+    check rootfs 0
+else
+    check rootfs 1
+    summary
+    exit 1
+fi
 
-declare -a table=()
-skips=""
 for dir in phase*-*/; do
     dir=${dir%/}
+    [[ -f $dir/CMakeLists.txt ]] || continue
     n=${dir#phase}
     n=${n%%-*}
     bin=$build/$dir/rung
-    [[ -x $bin ]] || { fail "$dir: $bin was not built"; continue; }
-    echo "== OCI suite against $dir"
-    tap=$build/oci-$dir.tap
-    RUNG=$bin PHASE=$n bats --tap tests/oci >"$tap" 2>&1
-    p=$(grep -cE '^ok ' "$tap" | tr -d ' ')
-    s=$(grep -cE '^ok .* # skip' "$tap" | tr -d ' ')
-    f=$(grep -cE '^not ok ' "$tap" | tr -d ' ')
-    p=$((p - s))
-    if ((f > 0)) || ! grep -qE '^1\.\.[0-9]+' "$tap"; then
-        # Show each failure with the diagnostics Bats printed for it.
-        awk '/^not ok /{show=1} /^ok /{show=0} show' "$tap"
-        grep -qE '^1\.\.[0-9]+' "$tap" || { cat "$tap"; f=$((f + 1)); }
+    if [[ ! -x $bin ]]; then
+        echo "FAILED: $dir: $bin was not built"
+        row "oci $dir" 0 1 0
+        continue
     fi
-    table+=("$(printf '%-20s %7d %7d %8d' "$dir" "$p" "$f" "$s")")
-    skips+=$(grep -E '^ok .* # skip' "$tap" | sed -E "s/^ok [0-9]+ (.*) # skip ?(.*)/  $dir: \1 -- \2/")
-    [[ -n $skips ]] && skips+=$'\n'
-    passed=$((passed + p))
-    failed=$((failed + f))
-    skipped=$((skipped + s))
+    echo "== OCI suite (tests/oci/*.bats) against $dir"
+    tap=$build/oci-$dir.tap
+    RUNG=$bin PHASE=$n bats --tap tests/oci/*.bats >"$tap" 2>&1
+    tap_counts "oci $dir" "$tap"
 done
 
-echo
-printf '%-20s %7s %7s %8s\n' phase passed failed skipped
-printf '%s\n' "${table[@]}"
-if [[ -n ${skips//$'\n'/} ]]; then
-    echo
-    echo "skipped, with the reason:"
-    printf '%s' "$skips" | sed '/^$/d' | sed -E 's/needs phase ([0-9]+) \(this is phase [0-9]+\)/needs phase \1/' | sort
+# ---- VM hook -------------------------------------------------------------------------------
+# scripts/vm-test.sh OUTDIR (written with scripts/vm-run.sh) boots one pure cgroup v2 VM, runs the
+# suites that need it, and leaves one TAP stream per suite in OUTDIR/<name>.tap (phase4.tap,
+# phase5.tap, ...). Each becomes a row "vm <name>". Its exit status is non-zero only when the VM
+# itself could not run; test failures are in the TAP.
+if [[ -x scripts/vm-test.sh ]]; then
+    echo "== VM suites (scripts/vm-test.sh)"
+    vm_out=$build/vm-tap
+    rm -rf "$vm_out"
+    mkdir -p "$vm_out"
+    BUILD_DIR=$build scripts/vm-test.sh "$vm_out" >"$build/vm-test.log" 2>&1
+    rc=$?
+    if ((rc != 0)); then
+        tail -30 "$build/vm-test.log"
+        echo "FAILED: scripts/vm-test.sh exited $rc"
+    fi
+    check vm $rc
+    for tap in "$vm_out"/*.tap; do
+        [[ -e $tap ]] || continue
+        name=$(basename "$tap" .tap)
+        tap_counts "vm $name" "$tap"
+    done
 fi
-echo
-echo "$passed passed, $failed failed, $skipped skipped"
+# ---------------------------------------------------------------------------------------------
+
+summary
 ((failed == 0))
