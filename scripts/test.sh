@@ -86,6 +86,7 @@ tap_counts() {
     f=$(grep -cE '^not ok ' "$tap")
     p=$((p - s))
     if ((f > 0)); then
+        echo "FAILED in $suite ($tap):"
         awk '/^not ok /{show=1} /^ok /{show=0} show' "$tap"
     fi
     # A stream without its plan line, or with fewer results than the plan, was cut short.
