@@ -10,6 +10,7 @@
 #include "container.hpp"
 #include "rung/cli.hpp"
 #include "rung/error.hpp"
+#include "rung/sys.hpp"
 
 #include <iostream>
 
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
         ->required();
 
     CLI::App* kill = cli.command("kill", "Send a signal (default TERM) to a container", [&] {
-        rung::kill_container(root, opts.id, rung::parse_signal(signal));
+        rung::kill_container(root, opts.id, rung::sys::parse_signal(signal));
         return 0;
     });
     kill->add_option("id", opts.id, "The container ID")->required();

@@ -16,6 +16,7 @@
 #include "rung/cli.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
+#include "rung/sys.hpp"
 #include "spec.hpp"
 
 #include <iostream>
@@ -116,7 +117,7 @@ int main(int argc, char** argv) {
         ->required();
 
     CLI::App* kill = cli.command("kill", "Send a signal (default TERM) to a container", [&] {
-        rung::kill_container(root, id, rung::parse_signal(signal));
+        rung::kill_container(root, id, rung::sys::parse_signal(signal));
         return 0;
     });
     kill->add_option("id", id, "The container ID")->required();
