@@ -33,7 +33,9 @@ void check_rootfs(const std::string& rootfs) {
 pid_t spawn_init(const RunOptions& opts, unique_fd& parent_end, unique_fd& child_end) {
     log::trace("parent", "runtime-spec: config-linux.md, namespaces", "clone3(",
                sys::clone_flags_string(kNamespaces), "|SIGCHLD)");
-    pid_t pid = sys::clone_process(kNamespaces);
+    sys::CloneArgs args;
+    args.flags = kNamespaces;
+    pid_t pid = sys::clone_process(args).pid;
     if (pid == 0) {
         parent_end.reset();
         container_init(opts, child_end.get());
@@ -46,12 +48,13 @@ pid_t spawn_init(const RunOptions& opts, unique_fd& parent_end, unique_fd& child
 // init sends one error frame if it fails, and nothing if it reaches execve: CLOEXEC closes its
 // end of the socket, so EOF means the container's command is running.
 void wait_for_exec(pid_t pid, int sync_fd) {
-    auto frame = sync::receive(sync_fd);
-    if (!frame) return;
-    int status = sys::wait_for(pid);
-    Error e(frame->message, frame->err);
-    e.add_context("init").set_exit_status(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
-    throw e;
+    try {
+        sync::expect(sync_fd, sync::Type::eof, "parent");
+    } catch (Error& e) {
+        int status = sys::wait_for(pid);
+        e.add_context("init").set_exit_status(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+        throw;
+    }
 }
 
 } // namespace

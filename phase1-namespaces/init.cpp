@@ -114,13 +114,10 @@ void container_init(const RunOptions& opts, int sync_fd) {
         enter_rootfs(opts.rootfs);
         mount_proc();
         exec_process(opts.args);
-    } catch (const Error& e) {
-        sync::send(sync_fd, sync::Type::error, e.err(), e.message());
-        ::_exit(e.exit_status());
     } catch (const std::exception& e) {
-        sync::send(sync_fd, sync::Type::error, 0, e.what());
+        sync::send_error(sync_fd, e);
+        ::_exit(exit_status_of(e));
     }
-    ::_exit(1);
 }
 
 } // namespace rung

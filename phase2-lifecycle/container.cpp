@@ -58,19 +58,21 @@ void make_exec_fifo(const ContainerDir& dir) {
     sys::mkfifo(dir.fifo_path(), 0600);
 }
 
-pid_t spawn_init(const Spec& spec, const std::string& rootfs, ContainerDir& dir,
-                 unique_fd& parent_end, unique_fd& child_end) {
+sys::Cloned spawn_init(const Spec& spec, const std::string& rootfs, ContainerDir& dir,
+                       unique_fd& parent_end, unique_fd& child_end) {
     log::trace("rung", "runtime-spec: config-linux.md, namespaces", "clone3(",
-               sys::clone_flags_string(kNamespaces), "|SIGCHLD)");
-    pid_t pid = sys::clone_process(kNamespaces);
-    if (pid == 0) {
+               sys::clone_flags_string(kNamespaces), "|CLONE_PIDFD, SIGCHLD)");
+    sys::CloneArgs args;
+    args.flags = kNamespaces;
+    sys::Cloned init = sys::clone_process(args);
+    if (init.pid == 0) {
         parent_end.reset();
         dir.drop_lock(); // else init would keep the container locked until it execs
         container_init(spec, rootfs, dir.fifo_path(), child_end.get());
     }
     child_end.reset();
-    log::trace("rung", "", "init is pid ", pid, " on the host, pid 1 inside");
-    return pid;
+    log::trace("rung", "", "init is pid ", init.pid, " on the host, pid 1 inside");
+    return init;
 }
 
 // Reap a failed init and return the status rung should exit with: init's own (127 for a
@@ -91,16 +93,26 @@ void kill_and_reap(int pidfd, pid_t pid) {
     ::waitpid(pid, nullptr, 0);
 }
 
-// init sends `ready` when lifecycle step 2 is done, or one error frame and exits.
-void wait_for_ready(pid_t pid, int sync_fd) {
-    auto frame = sync::receive(sync_fd);
-    if (frame && frame->type == sync::Type::ready) {
-        log::trace("rung", "runtime.md: Create", "recv(sync) = ready");
-        return;
+// Wait for init's next frame of type `want`; an error frame (or EOF) becomes init's error.
+void expect_frame(pid_t pid, int sync_fd, sync::Type want) {
+    try {
+        sync::expect(sync_fd, want, "rung");
+    } catch (Error& e) {
+        e.add_context("init").set_exit_status(init_exit_status(pid));
+        throw;
     }
-    Error e = frame ? Error(frame->message, frame->err) : Error("exited before it was ready");
-    e.add_context("init").set_exit_status(init_exit_status(pid));
-    throw e;
+}
+
+// What the runtime does to init from outside, between clone and "go", while init waits and has
+// touched nothing yet (nsjail's initParent, crun's libcrun_cgroup_enter). There is no such step
+// yet; the list grows here: phase 4 places init in its cgroup and applies linux.resources, and
+// phase 5 writes its uid_map, setgroups and gid_map.
+void setup_from_parent(const Spec& /*spec*/, pid_t /*pid*/) {}
+
+// Let init go on, and tell it its pid as the host sees it: the state its hooks receive names it.
+void send_go(int sync_fd, pid_t pid) {
+    log::trace("rung", "", "send(sync, go, pid ", pid, ")");
+    sync::send(sync_fd, sync::Frame{sync::Type::go, 0, pid, {}});
 }
 
 std::string current_user() {
@@ -132,6 +144,13 @@ void write_pid_file(const std::string& path, pid_t pid) {
     write_file_atomic(path, std::to_string(pid));
 }
 
+// runtime.md, "Create" is done: state.json and the pid file name init. Until this frame init
+// exits if the runtime goes away, so a create killed at any step leaves no running container.
+void commit(int sync_fd) {
+    log::trace("rung", "runtime.md: Create, committed", "send(sync, committed)");
+    sync::send(sync_fd, sync::Type::committed);
+}
+
 [[noreturn]] void wrong_status(const std::string& id, Status s, std::string_view rule) {
     throw Error("container " + quote(id) + " is " + status_name(s) + ": " + std::string(rule));
 }
@@ -160,15 +179,10 @@ void read_start_byte(int fifo) {
     log::trace("rung", "runtime.md: Start", "read(fifo) = \"", byte, "\"");
 }
 
-// The FIFO's write end closes when execve succeeds (O_CLOEXEC): EOF with nothing read means the
-// program runs. Anything read is init's error, such as exec "x": Permission denied.
+// The FIFO's write end closes when execve succeeds (O_CLOEXEC): EOF means the program runs. A
+// frame is init's error, such as exec "x": Permission denied, sent as before "ready".
 void wait_for_exec(int fifo) {
-    std::string message;
-    char buf[512];
-    size_t n;
-    while ((n = read_full(fifo, buf, sizeof buf)) > 0)
-        message.append(buf, n);
-    if (!message.empty()) throw Error("init: " + message);
+    with_context("init", [&] { sync::expect(fifo, sync::Type::eof, "rung"); });
     log::trace("rung", "runtime.md: Start, the program runs", "read(fifo) = EOF");
 }
 
@@ -216,12 +230,15 @@ pid_t create_container(const CreateOptions& opts) {
     ScopeGuard remove_dir([&] { dir.remove(); });
     make_exec_fifo(dir);
     auto [parent_end, child_end] = sys::socketpair();
-    pid_t pid = spawn_init(spec, rootfs, dir, parent_end, child_end);
-    unique_fd pidfd = sys::pidfd_open(pid);
-    ScopeGuard kill_init([&] { kill_and_reap(pidfd.get(), pid); });
-    wait_for_ready(pid, parent_end.get());
+    sys::Cloned init = spawn_init(spec, rootfs, dir, parent_end, child_end);
+    pid_t pid = init.pid;
+    ScopeGuard kill_init([&] { kill_and_reap(init.pidfd.get(), pid); });
+    setup_from_parent(spec, pid);
+    send_go(parent_end.get(), pid);
+    expect_frame(pid, parent_end.get(), sync::Type::ready);
     save_state(dir, pid, bundle, spec);
     write_pid_file(opts.pid_file, pid);
+    commit(parent_end.get());
     kill_init.dismiss();
     remove_dir.dismiss();
     report_not_applied(spec);

@@ -133,6 +133,12 @@ std::string find_executable(const std::string& cmd, const std::vector<std::strin
     throw Error("exec " + quote(cmd) + ": executable file not found in $PATH").set_exit_status(127);
 }
 
+// Before init touches anything, the runtime runs its parent-side steps (phase 4: the cgroup,
+// phase 5: the uid and gid maps) and says "go", with our pid as the host sees it.
+pid_t wait_for_go(int sync_fd) {
+    return sync::expect(sync_fd, sync::Type::go, "init").pid;
+}
+
 // runtime.md, lifecycle step 2 is done: the environment exists and the program has not run.
 // `rung create` may now write the state and exit.
 void report_ready(int sync_fd) {
@@ -140,11 +146,17 @@ void report_ready(int sync_fd) {
     sync::send(sync_fd, sync::Type::ready);
 }
 
+// Create is a transaction: it is done once the runtime has written state.json and the pid file.
+// If the runtime dies before that (EOF), nothing could ever start or delete this init: exit.
+void wait_for_commit(int sync_fd) {
+    sync::expect(sync_fd, sync::Type::committed, "init");
+}
+
 // runtime.md, "Start". Opening a FIFO for writing blocks in the kernel until someone opens it
 // for reading, and that someone is `rung start`. The FIFO is reopened through the container's
 // own /proc: /proc/self/fd/N of the O_PATH fd leads to the inode, whatever our root is now. One
 // byte tells start we are off. The write end stays open until execve closes it (O_CLOEXEC):
-// start reads EOF when the program runs, or the error text if execve fails.
+// start reads EOF when the program runs, or an error frame if execve fails.
 unique_fd wait_for_start(int held_fifo) {
     std::string path = "/proc/self/fd/" + std::to_string(held_fifo);
     log::trace("init", "runtime.md: Start, blocks until start opens the FIFO", "open(", quote(path),
@@ -177,20 +189,16 @@ unique_fd wait_for_start(int held_fifo) {
     throw exec_error(file, errno);
 }
 
-// Before start, the parent reads the sync socket; after start, `rung start` reads the FIFO.
-void report_failure(int sync_fd, int started_fd, const Error& e) noexcept {
-    if (started_fd < 0) {
-        sync::send(sync_fd, sync::Type::error, e.err(), e.message());
-        return;
+// One transport for every error: an error frame, on the sync socket before start, and on the
+// exec FIFO after it, where `rung start` reads it.
+void report_failure(int sync_fd, int started_fd, const std::exception& e) noexcept {
+    if (started_fd >= 0) {
+        // If start went away, the write fails instead of killing us with SIGPIPE; init exits
+        // next anyway, so the ignored disposition never reaches a program.
+        ::signal(SIGPIPE, SIG_IGN);
+        sync_fd = started_fd;
     }
-    // If start went away, the write fails instead of killing us with SIGPIPE; init exits next
-    // anyway, so the ignored disposition never reaches a program.
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        write_full(started_fd, e.what());
-    } catch (...) {
-        // Nobody to tell; the exit status still does.
-    }
+    sync::send_error(sync_fd, e);
 }
 
 } // namespace
@@ -199,6 +207,7 @@ void container_init(const Spec& spec, const std::string& rootfs, const std::stri
                     int sync_fd) {
     unique_fd started; // the FIFO's write end, once start has opened it
     try {
+        wait_for_go(sync_fd);
         close_inherited_fds();
         make_mounts_private();
         set_hostname(spec.hostname);
@@ -208,15 +217,13 @@ void container_init(const Spec& spec, const std::string& rootfs, const std::stri
         enter_cwd(spec.process.cwd);
         std::string file = find_executable(spec.process.args[0], spec.process.env);
         report_ready(sync_fd);
+        wait_for_commit(sync_fd);
         started = wait_for_start(fifo.get());
         exec_process(file, spec.process);
-    } catch (const Error& e) {
-        report_failure(sync_fd, started.get(), e);
-        ::_exit(e.exit_status());
     } catch (const std::exception& e) {
-        report_failure(sync_fd, started.get(), Error(e.what()));
+        report_failure(sync_fd, started.get(), e);
+        ::_exit(exit_status_of(e));
     }
-    ::_exit(1);
 }
 
 } // namespace rung

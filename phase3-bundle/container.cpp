@@ -56,22 +56,24 @@ void make_exec_fifo(const ContainerDir& dir) {
     sys::mkfifo(dir.fifo_path(), 0600);
 }
 
-pid_t spawn_init(InitContext& ctx, const NamespacePlan& plan, ContainerDir& dir,
-                 unique_fd& parent_end, unique_fd& child_end) {
+sys::Cloned spawn_init(InitContext& ctx, const NamespacePlan& plan, ContainerDir& dir,
+                       unique_fd& parent_end, unique_fd& child_end) {
     // pid and time namespaces given by path are entered by the runtime: they apply to children.
     ChildNamespaces for_children(plan);
     log::trace("rung", "runtime-spec: config-linux.md, namespaces", "clone3(",
-               sys::clone_flags_string(plan.clone_flags), "|SIGCHLD)");
-    pid_t pid = sys::clone_process(plan.clone_flags);
-    if (pid == 0) {
+               sys::clone_flags_string(plan.clone_flags), "|CLONE_PIDFD, SIGCHLD)");
+    sys::CloneArgs args;
+    args.flags = plan.clone_flags;
+    sys::Cloned init = sys::clone_process(args);
+    if (init.pid == 0) {
         parent_end.reset();
         dir.drop_lock(); // else init would keep the container locked until it execs
         ctx.sync_fd = child_end.get();
         container_init(ctx);
     }
     child_end.reset();
-    log::trace("rung", "", "init is pid ", pid, " on the host, pid 1 inside");
-    return pid;
+    log::trace("rung", "", "init is pid ", init.pid, " on the host, pid 1 inside");
+    return init;
 }
 
 // Reap a failed init and return the status rung should exit with: init's own (127 for a
@@ -93,15 +95,25 @@ void kill_and_reap(int pidfd, pid_t pid) {
 }
 
 // Wait for init's next frame of type `want`; an error frame (or EOF) becomes init's error.
-void expect_frame(pid_t pid, int sync_fd, sync::Type want, std::string_view what) {
-    auto frame = sync::receive(sync_fd);
-    if (frame && frame->type == want) {
-        log::trace("rung", "runtime.md: Create", "recv(sync) = ", what);
-        return;
+void expect_frame(pid_t pid, int sync_fd, sync::Type want) {
+    try {
+        sync::expect(sync_fd, want, "rung");
+    } catch (Error& e) {
+        e.add_context("init").set_exit_status(init_exit_status(pid));
+        throw;
     }
-    Error e = frame ? Error(frame->message, frame->err) : Error("exited before it was ready");
-    e.add_context("init").set_exit_status(init_exit_status(pid));
-    throw e;
+}
+
+// What the runtime does to init from outside, between clone and "go", while init waits and has
+// touched nothing yet (nsjail's initParent, crun's libcrun_cgroup_enter). There is no such step
+// yet; the list grows here: phase 4 places init in its cgroup and applies linux.resources, and
+// phase 5 writes its uid_map, setgroups and gid_map.
+void setup_from_parent(const Spec& /*spec*/, pid_t /*pid*/) {}
+
+// Let init go on, and tell it its pid as the host sees it: the state its hooks receive names it.
+void send_go(int sync_fd, pid_t pid) {
+    log::trace("rung", "", "send(sync, go, pid ", pid, ")");
+    sync::send(sync_fd, sync::Frame{sync::Type::go, 0, pid, {}});
 }
 
 // config.md, hooks: prestart (deprecated) then createRuntime, in the runtime's namespaces, once
@@ -112,7 +124,7 @@ void run_create_hooks(pid_t pid, int sync_fd, const std::string& id, const std::
     run_hooks(spec.hooks.prestart, "prestart", state);
     run_hooks(spec.hooks.create_runtime, "createRuntime", state);
     log::trace("rung", "config.md: hooks", "send(sync, resume)");
-    sync::send(sync_fd, sync::Type::resume, 0, std::to_string(pid));
+    sync::send(sync_fd, sync::Type::resume);
 }
 
 std::string current_user() {
@@ -146,6 +158,13 @@ void write_pid_file(const std::string& path, pid_t pid) {
     write_file_atomic(path, std::to_string(pid));
 }
 
+// runtime.md, "Create" is done: state.json and the pid file name init. Until this frame init
+// exits if the runtime goes away, so a create killed at any step leaves no running container.
+void commit(int sync_fd) {
+    log::trace("rung", "runtime.md: Create, committed", "send(sync, committed)");
+    sync::send(sync_fd, sync::Type::committed);
+}
+
 [[noreturn]] void wrong_status(const std::string& id, Status s, std::string_view rule) {
     throw Error("container " + quote(id) + " is " + status_name(s) + ": " + std::string(rule));
 }
@@ -174,15 +193,10 @@ void read_start_byte(int fifo) {
     log::trace("rung", "runtime.md: Start", "read(fifo) = \"", byte, "\"");
 }
 
-// The FIFO's write end closes when execve succeeds (O_CLOEXEC): EOF with nothing read means the
-// program runs. Anything read is init's error, such as exec "x": Permission denied.
+// The FIFO's write end closes when execve succeeds (O_CLOEXEC): EOF means the program runs. A
+// frame is init's error, such as exec "x": Permission denied, sent as before "ready".
 void wait_for_exec(int fifo) {
-    std::string message;
-    char buf[512];
-    size_t n;
-    while ((n = read_full(fifo, buf, sizeof buf)) > 0)
-        message.append(buf, n);
-    if (!message.empty()) throw Error("init: " + message);
+    with_context("init", [&] { sync::expect(fifo, sync::Type::eof, "rung"); });
     log::trace("rung", "runtime.md: Start, the program runs", "read(fifo) = EOF");
 }
 
@@ -246,18 +260,21 @@ Created create_container(const CreateOptions& opts) {
     ctx.console_fd = console.init_end ? console.init_end.get() : -1;
     ctx.no_pivot = opts.no_pivot;
     auto [parent_end, child_end] = sys::socketpair();
-    pid = spawn_init(ctx, plan, dir, parent_end, child_end);
+    sys::Cloned init = spawn_init(ctx, plan, dir, parent_end, child_end);
+    pid = init.pid;
     console.init_end.reset();
-    unique_fd pidfd = sys::pidfd_open(pid);
-    ScopeGuard kill_init([&] { kill_and_reap(pidfd.get(), pid); });
-    expect_frame(pid, parent_end.get(), sync::Type::mounted, "mounted");
+    ScopeGuard kill_init([&] { kill_and_reap(init.pidfd.get(), pid); });
+    setup_from_parent(spec, pid);
+    send_go(parent_end.get(), pid);
+    expect_frame(pid, parent_end.get(), sync::Type::mounted);
     hooks_began = true;
     run_create_hooks(pid, parent_end.get(), opts.id, bundle, spec);
-    expect_frame(pid, parent_end.get(), sync::Type::ready, "ready");
+    expect_frame(pid, parent_end.get(), sync::Type::ready);
     Created created{pid, {}};
     if (console.our_end) created.pty_master = receive_pty_master(console.our_end.get());
     save_state(dir, pid, bundle, spec);
     write_pid_file(opts.pid_file, pid);
+    commit(parent_end.get());
     kill_init.dismiss();
     remove_dir.dismiss();
     poststop.dismiss();

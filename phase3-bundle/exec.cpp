@@ -76,22 +76,20 @@ State running_state(const ContainerDir& dir) {
         sys::chdir(opts.process.cwd);
         if (opts.process.terminal) setup_terminal(console_fd, opts.id, opts.process.console_size);
         exec_process(opts.process);
-    } catch (const Error& e) {
-        sync::send(sync_fd, sync::Type::error, e.err(), e.message());
-        ::_exit(e.exit_status());
     } catch (const std::exception& e) {
-        sync::send(sync_fd, sync::Type::error, 0, e.what());
+        sync::send_error(sync_fd, e);
+        ::_exit(exit_status_of(e));
     }
-    ::_exit(1);
 }
 
 // EOF on the sync socket means execve succeeded (CLOEXEC closed it); a frame is the error.
 void wait_for_exec(pid_t pid, int sync_fd) {
-    auto frame = sync::receive(sync_fd);
-    if (!frame) return;
-    int status = sys::wait_for(pid);
-    Error e(frame->message, frame->err);
-    throw e.set_exit_status(WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1);
+    try {
+        sync::expect(sync_fd, sync::Type::eof, "rung");
+    } catch (Error& e) {
+        int status = sys::wait_for(pid);
+        throw e.set_exit_status(WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1);
+    }
 }
 
 } // namespace
@@ -112,7 +110,7 @@ int exec_in_container(const ExecOptions& opts) {
     {
         ChildNamespaces for_children(plan);
         log::trace("rung", "rung exec: join the container's namespaces", "clone3(0|SIGCHLD)");
-        pid = sys::clone_process(0);
+        pid = sys::clone_process({}).pid;
         if (pid == 0) {
             parent_end.reset();
             exec_child(opts, plan, console.init_end.get(), child_end.get());

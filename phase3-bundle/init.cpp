@@ -60,16 +60,20 @@ unique_fd hold_exec_fifo(const std::string& path) {
     return open_file(path, O_PATH);
 }
 
+// Before init touches anything, the runtime runs its parent-side steps (phase 4: the cgroup,
+// phase 5: the uid and gid maps) and says "go", with our pid as the host sees it: the state the
+// hooks receive names it.
+pid_t wait_for_go(int sync_fd) {
+    return sync::expect(sync_fd, sync::Type::go, "init").pid;
+}
+
 // config.md, hooks: prestart and createRuntime run in the runtime's namespaces, after the
 // container's mounts and before pivot_root. Tell the runtime we got here and wait until it has
-// run them; it answers with our pid as the host sees it, for the state the hooks receive.
-pid_t let_runtime_run_create_hooks(int sync_fd) {
+// run them.
+void let_runtime_run_create_hooks(int sync_fd) {
     log::trace("init", "config.md: prestart, createRuntime hooks", "send(sync, mounted)");
     sync::send(sync_fd, sync::Type::mounted);
-    auto frame = sync::receive(sync_fd);
-    if (!frame || frame->type != sync::Type::resume)
-        throw Error("the runtime went away during the create hooks");
-    return static_cast<pid_t>(std::stol(frame->message));
+    sync::expect(sync_fd, sync::Type::resume, "init");
 }
 
 // config-linux.md, sysctl: written through the container's own /proc, after pivot_root. The
@@ -98,11 +102,17 @@ void report_ready(int sync_fd) {
     sync::send(sync_fd, sync::Type::ready);
 }
 
+// Create is a transaction: it is done once the runtime has written state.json and the pid file.
+// If the runtime dies before that (EOF), nothing could ever start or delete this init: exit.
+void wait_for_commit(int sync_fd) {
+    sync::expect(sync_fd, sync::Type::committed, "init");
+}
+
 // runtime.md, "Start". Opening a FIFO for writing blocks in the kernel until someone opens it
 // for reading, and that someone is `rung start`. The FIFO is reopened through the container's
 // own /proc: /proc/self/fd/N of the O_PATH fd leads to the inode, whatever our root is now. One
 // byte tells start we are off. The write end stays open until execve closes it (O_CLOEXEC):
-// start reads EOF when the program runs, or the error text if execve fails.
+// start reads EOF when the program runs, or an error frame if execve fails.
 unique_fd wait_for_start(int held_fifo) {
     std::string path = "/proc/self/fd/" + std::to_string(held_fifo);
     log::trace("init", "runtime.md: Start, blocks until start opens the FIFO", "open(", quote(path),
@@ -136,20 +146,16 @@ Error exec_error(const std::string& file, int err) {
     return e;
 }
 
-// Before start, the parent reads the sync socket; after start, `rung start` reads the FIFO.
-void report_failure(int sync_fd, int started_fd, const Error& e) noexcept {
-    if (started_fd < 0) {
-        sync::send(sync_fd, sync::Type::error, e.err(), e.message());
-        return;
+// One transport for every error: an error frame, on the sync socket before start, and on the
+// exec FIFO after it, where `rung start` reads it.
+void report_failure(int sync_fd, int started_fd, const std::exception& e) noexcept {
+    if (started_fd >= 0) {
+        // If start went away, the write fails instead of killing us with SIGPIPE; init exits
+        // next anyway, so the ignored disposition never reaches a program.
+        ::signal(SIGPIPE, SIG_IGN);
+        sync_fd = started_fd;
     }
-    // If start went away, the write fails instead of killing us with SIGPIPE; init exits next
-    // anyway, so the ignored disposition never reaches a program.
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        write_full(started_fd, e.what());
-    } catch (...) {
-        // Nobody to tell; the exit status still does.
-    }
+    sync::send_error(sync_fd, e);
 }
 
 // What execvp(3) would run: a directory of the same name earlier in PATH is passed over.
@@ -227,6 +233,7 @@ void container_init(const InitContext& ctx) {
     const Spec& spec = ctx.spec;
     unique_fd started; // the FIFO's write end, once start has opened it
     try {
+        pid_t host_pid = wait_for_go(ctx.sync_fd);
         close_inherited_fds("init");
         join_namespaces(ctx.plan);
         prepare_rootfs(spec);
@@ -234,7 +241,7 @@ void container_init(const InitContext& ctx) {
         setup_dev(spec);
         set_names(spec);
         unique_fd fifo = hold_exec_fifo(ctx.fifo_path);
-        pid_t host_pid = let_runtime_run_create_hooks(ctx.sync_fd);
+        let_runtime_run_create_hooks(ctx.sync_fd);
         run_hooks(spec.hooks.create_container, "createContainer",
                   hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::creating));
         enter_rootfs(spec.root.path, ctx.no_pivot);
@@ -245,17 +252,15 @@ void container_init(const InitContext& ctx) {
         enter_cwd(spec.process.cwd);
         find_executable(spec.process.args[0], spec.process.env); // fail create, not start
         report_ready(ctx.sync_fd);
+        wait_for_commit(ctx.sync_fd);
         started = wait_for_start(fifo.get());
         run_hooks(spec.hooks.start_container, "startContainer",
                   hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::created));
         exec_process(spec.process);
-    } catch (const Error& e) {
-        report_failure(ctx.sync_fd, started.get(), e);
-        ::_exit(e.exit_status());
     } catch (const std::exception& e) {
-        report_failure(ctx.sync_fd, started.get(), Error(e.what()));
+        report_failure(ctx.sync_fd, started.get(), e);
+        ::_exit(exit_status_of(e));
     }
-    ::_exit(1);
 }
 
 } // namespace rung

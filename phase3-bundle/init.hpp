@@ -21,9 +21,10 @@ struct InitContext {
     bool no_pivot = false;
 };
 
-// Never returns. Sets the container up, lets the runtime run its create hooks, reports `ready`,
-// waits on the exec FIFO for `rung start`, then execs process.args. A failure before `ready`
-// goes to `sync_fd` as one error frame, after start as text on the FIFO; then init _exit()s.
+// Never returns. Waits for the runtime's "go", sets the container up, lets the runtime run its
+// create hooks, reports "ready", waits for "committed", then on the exec FIFO for `rung start`,
+// then execs process.args. A failure goes out as one error frame, on `sync_fd` before start and
+// on the FIFO after it; then init _exit()s.
 [[noreturn]] void container_init(const InitContext& ctx);
 
 // The last steps every container process takes, shared by init and `rung exec`: become

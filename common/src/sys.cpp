@@ -18,17 +18,22 @@
 
 namespace rung::sys {
 
-pid_t clone_process(unsigned long flags) {
+Cloned clone_process(const CloneArgs& a) {
     // clone3(2), not glibc's clone(): with no stack given, the child runs on a copy of the
     // parent's stack, exactly like fork(), so init is ordinary C++ code after this call. clone3
     // also takes every namespace flag (clone()'s low byte is the exit signal, which collides
-    // with CLONE_NEWTIME).
+    // with CLONE_NEWTIME), a cgroup to start in, and returns a pidfd with the pid.
+    int pidfd = -1;
     clone_args args{};
-    args.flags = flags;
-    args.exit_signal = SIGCHLD;
+    args.flags = a.flags | CLONE_PIDFD | (a.cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+    args.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
+    args.exit_signal = static_cast<unsigned>(a.exit_signal);
+    if (a.cgroup_fd >= 0) args.cgroup = static_cast<unsigned>(a.cgroup_fd);
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
-    if (pid == -1) throw_errno("clone3(" + clone_flags_string(flags) + ")");
-    return static_cast<pid_t>(pid);
+    if (pid == -1) throw_errno("clone3(" + clone_flags_string(a.flags) + ")");
+    // The child has no such fd: the kernel installs it in the parent only.
+    if (pid == 0) return Cloned{};
+    return Cloned{static_cast<pid_t>(pid), unique_fd(pidfd)};
 }
 
 void mount(const std::string& source, const std::string& target, const std::string& fstype,

@@ -140,6 +140,35 @@ TEST_CASE("sync frames round-trip, long messages are cut, EOF is nullopt") {
     CHECK_FALSE(sync::receive(b.get()));
 }
 
+TEST_CASE("sync::expect returns the frame due, and turns anything else into an Error") {
+    auto [a, b] = sys::socketpair();
+    sync::send(a.get(), sync::Frame{sync::Type::go, 0, 4242, {}});
+    CHECK(sync::expect(b.get(), sync::Type::go, "test").pid == 4242);
+
+    sync::send(a.get(), sync::Type::error, ENOENT, "exec \"x\"");
+    CHECK_THROWS_WITH_AS(sync::expect(b.get(), sync::Type::ready, "test"),
+                         "exec \"x\": No such file or directory", Error);
+
+    sync::send(a.get(), sync::Type::mounted);
+    CHECK_THROWS_WITH_AS(sync::expect(b.get(), sync::Type::ready, "test"),
+                         "sent \"mounted\" where \"ready\" was due", Error);
+
+    a.reset();
+    CHECK_THROWS_WITH_AS(sync::expect(b.get(), sync::Type::committed, "test"),
+                         "exited before \"committed\"", Error);
+}
+
+TEST_CASE("sync frames travel over a FIFO too, and EOF there is an execve that succeeded") {
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    unique_fd r(fds[0]), w(fds[1]);
+    sync::send(w.get(), sync::Type::error, EACCES, "exec \"/bin/x\"");
+    CHECK_THROWS_WITH_AS(sync::expect(r.get(), sync::Type::eof, "test"),
+                         "exec \"/bin/x\": Permission denied", Error);
+    w.reset();
+    CHECK_NOTHROW(sync::expect(r.get(), sync::Type::eof, "test"));
+}
+
 TEST_CASE("flag strings name every bit and show unknown ones in hex") {
     CHECK(sys::clone_flags_string(CLONE_NEWPID | CLONE_NEWNS) == "CLONE_NEWNS|CLONE_NEWPID");
     CHECK(sys::clone_flags_string(0) == "0");

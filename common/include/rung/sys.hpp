@@ -6,6 +6,7 @@
 
 #include "rung/fd.hpp"
 
+#include <csignal>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -14,10 +15,21 @@
 
 namespace rung::sys {
 
+// What clone3(2) takes, as far as rung uses it.
+struct CloneArgs {
+    unsigned long flags = 0; // CLONE_NEW*: the namespaces the child starts in
+    int cgroup_fd = -1;      // >= 0: CLONE_INTO_CGROUP, the child starts in this cgroup (phase 4)
+    int exit_signal = SIGCHLD;
+};
+
+struct Cloned {
+    pid_t pid = 0;   // 0 in the child
+    unique_fd pidfd; // in the parent: CLONE_PIDFD, a pidfd for the child from its first moment
+};
+
 // clone3(2) used like fork(2): the child continues here with a copy of the address space, in the
-// new namespaces named by `flags` (CLONE_NEW*). SIGCHLD is added so waitpid() works as usual.
-// Must be called while the process has a single thread. Returns 0 in the child.
-pid_t clone_process(unsigned long flags);
+// new namespaces named by `args.flags`. Must be called while the process has a single thread.
+Cloned clone_process(const CloneArgs& args);
 
 void mount(const std::string& source, const std::string& target, const std::string& fstype,
            unsigned long flags, const std::string& data = "");
