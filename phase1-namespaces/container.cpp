@@ -41,20 +41,21 @@ unique_fd block_signals() {
     sigemptyset(&set);
     for (int sig : {SIGINT, SIGTERM, SIGCHLD})
         sigaddset(&set, sig);
-    check(sigprocmask(SIG_BLOCK, &set, nullptr), "sigprocmask");
-    return unique_fd(check(signalfd(-1, &set, SFD_CLOEXEC), "signalfd"));
+    sys::sigprocmask(SIG_BLOCK, set, "rung: forward SIGINT and SIGTERM to the container");
+    return sys::signalfd(set, SFD_CLOEXEC);
 }
 
 pid_t spawn_init(const RunOptions& opts, unique_fd& parent_end, unique_fd& child_end) {
-    log::trace("parent", "runtime-spec: config-linux.md, namespaces", "clone3(",
-               sys::clone_flags_string(kNamespaces), "|SIGCHLD)");
+    log::step("config-linux.md: namespaces", "clone3(", sys::clone_flags_string(kNamespaces),
+              "|SIGCHLD)");
     pid_t pid = sys::clone_process(kNamespaces);
     if (pid == 0) {
+        log::set_actor("init");
         parent_end.reset();
         container_init(opts, child_end.get());
     }
     child_end.reset();
-    log::trace("parent", "", "init is pid ", pid, " on the host, pid 1 inside");
+    log::step("", "init is pid ", pid, " on the host, pid 1 inside");
     return pid;
 }
 
@@ -80,15 +81,10 @@ int forward_signals_until_exit(pid_t pid, int sigfd) {
         int sig = static_cast<int>(si.ssi_signo);
         if (sig == SIGCHLD) {
             int status = 0;
-            if (::waitpid(pid, &status, WNOHANG) == pid) {
-                log::trace("parent", "", "waitpid(", pid, ") = exit code ",
-                           sys::exit_code_of(status));
-                return sys::exit_code_of(status);
-            }
+            if (sys::waitpid(pid, status, WNOHANG) == pid) return sys::exit_code_of(status);
             continue;
         }
-        log::trace("parent", "", "kill(", pid, ", ", strsignal(sig), ")   # forwarded");
-        ::kill(pid, sig);
+        sys::kill(pid, sig, "rung: forward the signal to the container");
     }
 }
 
