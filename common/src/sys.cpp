@@ -187,7 +187,9 @@ void sigprocmask(int how, const sigset_t& set, std::string_view rule) {
 }
 
 unique_fd signalfd(const sigset_t& set, int flags, std::string_view rule) {
-    log::step(rule, "signalfd(-1, mask, ", flags, ")");
+    std::string names = (flags & SFD_CLOEXEC) ? "SFD_CLOEXEC" : "";
+    if (flags & SFD_NONBLOCK) names += names.empty() ? "SFD_NONBLOCK" : "|SFD_NONBLOCK";
+    log::step(rule, "signalfd(-1, mask, ", names.empty() ? "0" : names, ")");
     return unique_fd(check(::signalfd(-1, &set, flags), "signalfd"));
 }
 
