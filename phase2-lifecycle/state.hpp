@@ -26,7 +26,7 @@ using ordered_json = nlohmann::ordered_json;
 // The runtime-spec version rung implements: the state's ociVersion.
 inline constexpr const char* kOciVersion = "1.2.0";
 
-// Throws unless `id` is a container ID rung accepts: [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 1024
+// Throws unless `id` is a container ID rung accepts: [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 255
 // bytes. That rules out "", "/", "..", control characters and anything that would leave <root>.
 void validate_id(std::string_view id);
 
@@ -54,6 +54,7 @@ struct State {
     pid_t pid = 0;
     unsigned long long start_time = 0; // of the init process, to tell it from a reused pid
     std::string bundle;                // absolute
+    std::string rootfs;                // absolute: config.json's root.path, for `list`
     std::map<std::string, std::string> annotations;
     std::string created; // RFC 3339
     std::string owner;   // the user who created it

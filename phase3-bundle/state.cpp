@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/file.h>
@@ -18,7 +19,8 @@
 namespace rung {
 namespace {
 
-constexpr size_t kMaxIdLength = 1024;
+// The ID is the name of its state directory: it can be no longer than a file name can be.
+constexpr size_t kMaxIdLength = NAME_MAX;
 
 bool id_char(char c, bool first) {
     bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -125,9 +127,9 @@ Status derive_status(const std::optional<ProcStat>& proc, unsigned long long sta
 }
 
 ordered_json state_to_json(const State& s) {
-    return {{"ociVersion", s.oci_version}, {"id", s.id},         {"pid", s.pid},
-            {"startTime", s.start_time},   {"bundle", s.bundle}, {"annotations", s.annotations},
-            {"created", s.created},        {"owner", s.owner}};
+    return {{"ociVersion", s.oci_version},  {"id", s.id},           {"pid", s.pid},
+            {"startTime", s.start_time},    {"bundle", s.bundle},   {"rootfs", s.rootfs},
+            {"annotations", s.annotations}, {"created", s.created}, {"owner", s.owner}};
 }
 
 State state_from_json(const json& j) {
@@ -138,6 +140,7 @@ State state_from_json(const json& j) {
         s.pid = j.at("pid").get<pid_t>();
         s.start_time = j.at("startTime").get<unsigned long long>();
         s.bundle = j.at("bundle").get<std::string>();
+        s.rootfs = j.value("rootfs", "");
         s.annotations = j.value("annotations", std::map<std::string, std::string>{});
         s.created = j.value("created", "");
         s.owner = j.value("owner", "");
