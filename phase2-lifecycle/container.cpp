@@ -130,6 +130,8 @@ void save_state(const ContainerDir& dir, pid_t pid, const std::string& bundle, c
     s.pid = pid;
     s.start_time = read_proc_stat(pid).value_or(ProcStat{}).start_time;
     s.bundle = bundle;
+    // config.md, root.path: absolute, or relative to the bundle.
+    s.rootfs = spec.root.path.starts_with('/') ? spec.root.path : bundle + "/" + spec.root.path;
     s.annotations = spec.annotations;
     s.created = log::now_rfc3339();
     s.owner = current_user();
@@ -197,6 +199,20 @@ void start_in_foreground(const CreateOptions& opts, pid_t pid) {
     }
 }
 
+// What runc's `list --format json` prints of a container: its state, with the rootfs, in runc's
+// order.
+ordered_json list_entry(const State& s, Status status) {
+    ordered_json state = oci_state(s, status);
+    ordered_json entry;
+    for (const char* key : {"ociVersion", "id", "pid", "status", "bundle"})
+        entry[key] = state[key];
+    entry["rootfs"] = s.rootfs;
+    entry["created"] = s.created;
+    if (!s.annotations.empty()) entry["annotations"] = s.annotations;
+    entry["owner"] = s.owner;
+    return entry;
+}
+
 void print_table(const std::vector<ordered_json>& states) {
     const char* cols[] = {"id", "pid", "status", "bundle", "created", "owner"};
     std::vector<std::vector<std::string>> rows = {
@@ -225,6 +241,7 @@ pid_t create_container(const CreateOptions& opts) {
     std::string bundle = absolute_bundle(opts.bundle);
     Spec spec = load_spec(bundle);
     std::string rootfs = check_rootfs(bundle, spec.root.path);
+    check_process(spec.process, "config.json: process");
 
     ContainerDir dir = ContainerDir::create(opts.root, opts.id);
     ScopeGuard remove_dir([&] { dir.remove(); });
@@ -297,7 +314,7 @@ void list_containers(const std::string& root, const std::string& format, bool qu
         try {
             ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::none);
             State st = dir.read_state();
-            states.push_back(oci_state(st, dir.status(st)));
+            states.push_back(list_entry(st, dir.status(st)));
         } catch (const Error&) {
             continue;
         }
@@ -315,11 +332,12 @@ void list_containers(const std::string& root, const std::string& format, bool qu
 int run_container(const CreateOptions& opts) {
     unique_fd sigfd = block_signals();
     pid_t pid = create_container(opts);
+    // A failure deletes the container whatever --keep says; a process that exited does not.
     ScopeGuard remove([&] { delete_container(opts.root, opts.id, true); });
     start_in_foreground(opts, pid);
     int code = forward_signals_until_exit(pid, sigfd.get());
     remove.dismiss();
-    delete_container(opts.root, opts.id, false);
+    if (!opts.keep) delete_container(opts.root, opts.id, false);
     return code;
 }
 

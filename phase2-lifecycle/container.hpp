@@ -13,6 +13,7 @@ struct CreateOptions {
     std::string id;
     std::string bundle = "."; // --bundle: holds config.json
     std::string pid_file;     // --pid-file: receives the init's pid (empty: none)
+    bool keep = false;        // run --keep: do not delete the container after it exits
 };
 
 // create: the container up to the point where only exec is left, then return init's host pid.

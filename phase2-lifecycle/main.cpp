@@ -6,7 +6,7 @@
 //     rung [--root DIR] kill ID [SIGNAL]     (or --signal SIGNAL, the OCI command line's spelling)
 //     rung [--root DIR] delete [--force] ID
 //     rung [--root DIR] list [--format table|json] [--quiet]
-//     rung [--root DIR] run [--bundle DIR] [--pid-file FILE] ID
+//     rung [--root DIR] run [--keep] [--bundle DIR] [--pid-file FILE] ID
 //
 // main() declares the global options and then each command, through one add_<command>()
 // function: the options it takes and the call it makes.
@@ -134,6 +134,7 @@ void add_run(rung::Cli& cli, const std::string& root) {
         return rung::run_container(o->create);
     });
     add_create_options(cmd, o->create, o->console_socket);
+    cmd->add_flag("--keep", o->create.keep, "Do not delete the container after it exits");
 }
 
 } // namespace
@@ -141,7 +142,12 @@ void add_run(rung::Cli& cli, const std::string& root) {
 int main(int argc, char** argv) {
     rung::Cli cli("rung: a container runtime, phase 2 (lifecycle)", RUNG_PHASE);
     std::string root = "/run/rung";
-    cli.app().add_option("--root", root, "Where containers' state lives")->capture_default_str();
+    // Each container's state is <root>/<id>: an empty root would put it in the host's /.
+    cli.app()
+        .add_option("--root", root, "Where containers' state lives")
+        ->check(CLI::Validator(
+            [](const std::string& dir) { return dir.empty() ? "must not be empty" : ""; }, "DIR"))
+        ->capture_default_str();
     add_create(cli, root);
     add_start(cli, root);
     add_state(cli, root);

@@ -2,9 +2,15 @@
 // behind (runtime.md, "Create": an error MUST leave no container).
 #pragma once
 
+#include "spec.hpp"
+
 #include <string>
 
 namespace rung {
+
+// What the kernel would refuse only at execve, after start: args and env too big for execve(2).
+// `where` names the process in the message ("config.json: process").
+void check_process(const Process& p, const std::string& where);
 
 // runtime-spec state: bundle is an absolute path. Resolve it now, while "." still means the
 // caller's directory.

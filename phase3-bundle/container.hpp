@@ -15,6 +15,7 @@ struct CreateOptions {
     std::string id;
     std::string bundle = ".";   // --bundle: holds config.json
     std::string pid_file;       // --pid-file: receives the init's pid (empty: none)
+    bool keep = false;          // run --keep: do not delete the container after it exits
     std::string console_socket; // --console-socket: where the pty master goes (terminal: true)
     bool no_pivot = false;      // --no-pivot: MS_MOVE + chroot, for a rootfs on initramfs
     bool foreground = false;    // `run`: rung relays the terminal itself, no console socket

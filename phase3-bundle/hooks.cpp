@@ -33,6 +33,7 @@ unique_fd state_on_stdin(const std::string& state_json) {
 // In the forked child. If execve fails, its errno goes back over `error_fd` (CLOEXEC: a successful
 // execve closes it and the runtime reads EOF).
 [[noreturn]] void exec_hook(const Hook& h, int stdin_fd, int error_fd) {
+    ::setpgid(0, 0); // a group of its own, which a timeout kills whole (see wait_hook)
     if (stdin_fd == STDIN_FILENO)
         ::fcntl(stdin_fd, F_SETFD, 0);
     else
@@ -77,7 +78,8 @@ int wait_hook(pid_t pid, const Hook& h) {
         while ((n = ::poll(&p, 1, timeout_ms)) == -1 && errno == EINTR) {
         }
         if (n == 0) {
-            ::kill(pid, SIGKILL);
+            // The hook's group: what it started in the background dies with it.
+            ::kill(-pid, SIGKILL);
             sys::wait_for(pid);
             throw Error("timed out after " + std::to_string(*h.timeout) + "s");
         }
@@ -94,6 +96,7 @@ void run_hook(const Hook& h, const std::string& stage, const std::string& state_
     unique_fd error_read(fds[0]), error_write(fds[1]);
     pid_t pid = check(::fork(), "fork");
     if (pid == 0) exec_hook(h, state.get(), error_write.get());
+    ::setpgid(pid, pid); // as the child does: whichever runs first, the group exists after fork
     error_write.reset();
     check_hook_started(pid, error_read.get());
     int status = wait_hook(pid, h);

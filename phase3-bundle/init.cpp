@@ -170,13 +170,15 @@ bool is_executable_file(const std::string& path) {
 // runtime-linux.md, "File descriptors": only stdin, stdout and stderr stay open for the
 // application. rung opens all its own fds O_CLOEXEC, so they vanish at execve. What our caller
 // let us inherit (no FD_CLOEXEC) is closed now: a container process must not hold, say, a pipe
-// whose other end its caller reads until EOF, nor a file of the host's.
-void close_inherited_fds(std::string_view who) {
+// whose other end its caller reads until EOF, nor a file of the host's. Except the
+// `preserve_fds` after stderr that the caller passes on on purpose (exec --preserve-fds N).
+void close_inherited_fds(std::string_view who, int preserve_fds) {
     std::vector<int> inherited;
     for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
         int fd = std::stoi(entry.path().filename());
         int flags = ::fcntl(fd, F_GETFD);
-        if (fd > STDERR_FILENO && flags != -1 && !(flags & FD_CLOEXEC)) inherited.push_back(fd);
+        if (fd > STDERR_FILENO + preserve_fds && flags != -1 && !(flags & FD_CLOEXEC))
+            inherited.push_back(fd);
     }
     for (int fd : inherited) {
         log::trace(who, "runtime-linux.md: File descriptors", "close(", fd, ")");

@@ -33,8 +33,8 @@ struct InitContext {
 [[noreturn]] void exec_process(const Process& process);
 
 // Close every fd above stderr that was inherited without FD_CLOEXEC (init and exec, first
-// thing). `who` labels the trace.
-void close_inherited_fds(std::string_view who);
+// thing), but the first `preserve_fds` of them (3 to 3+N-1). `who` labels the trace.
+void close_inherited_fds(std::string_view who, int preserve_fds = 0);
 
 // The path execve will run for process.args[0]: looked up in the PATH of process.env.
 std::string find_executable(const std::string& cmd, const std::vector<std::string>& env);

@@ -6,9 +6,10 @@
 //     rung [--root DIR] kill ID [SIGNAL]
 //     rung [--root DIR] delete [--force] ID
 //     rung [--root DIR] list [--format table|json] [--quiet]
-//     rung [--root DIR] run [-d] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID
-//     rung [--root DIR] exec [--process FILE | CMD ARGS...] [-t] [-d] [--pid-file FILE]
-//                            [-e K=V] [--cwd DIR] [-u UID[:GID]] [--console-socket SOCK] ID
+//     rung [--root DIR] run [-d] [--keep] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK]
+//     ID rung [--root DIR] exec [--process FILE | CMD ARGS...] [-t] [-d] [--pid-file FILE]
+//                            [-e K=V] [--cwd DIR] [-u UID[:GID]] [-g GID] [--preserve-fds N]
+//                            [--console-socket SOCK] ID
 //     rung [--root DIR] ps [--format table|json] ID [-- PS-ARGS...]
 //     rung spec [--bundle DIR]
 //
@@ -16,14 +17,17 @@
 // function: the options it takes and the call it makes.
 #include "container.hpp"
 #include "exec.hpp"
+#include "preflight.hpp"
 #include "rung/cli.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/sys.hpp"
 #include "spec.hpp"
 
+#include <charconv>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 namespace {
 
@@ -51,11 +55,21 @@ void drop_separator(std::vector<std::string>& args) {
     if (!args.empty() && args.front() == "--") args.erase(args.begin());
 }
 
+// An ID of --user or --additional-gids: decimal digits that fit a uint32, as config.md's
+// process.user has them. Anything else ("1000abc", "-1", "4294967296") is refused, not cut short.
+uint32_t parse_id(const std::string& text, const std::string& flag, const std::string& expected) {
+    uint32_t id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+        throw rung::Error(flag + " " + rung::quote(text) + ": expected " + expected);
+    return id;
+}
+
 // The process `exec` runs: --process FILE as a whole, or CMD ARGS with the container's own
 // config.json (saved at create) for what the flags leave out, as runc does.
 struct ExecFlags {
     std::string process_file, cwd, user;
-    std::vector<std::string> env, args;
+    std::vector<std::string> env, args, additional_gids;
     bool tty = false;
 };
 
@@ -79,15 +93,17 @@ rung::Process exec_process_from(const ExecFlags& f, const rung::Spec& config) {
     if (!f.cwd.empty()) p.cwd = f.cwd;
     if (!f.user.empty()) {
         size_t colon = f.user.find(':');
-        try {
-            p.user.uid = static_cast<uint32_t>(std::stoul(f.user.substr(0, colon)));
-            p.user.gid = colon == std::string::npos
-                             ? 0
-                             : static_cast<uint32_t>(std::stoul(f.user.substr(colon + 1)));
-        } catch (const std::exception&) {
-            throw rung::Error("--user " + rung::quote(f.user) + ": expected UID[:GID]");
-        }
+        p.user.uid = parse_id(f.user.substr(0, colon), "--user", "UID[:GID]");
+        p.user.gid = colon == std::string::npos
+                         ? 0
+                         : parse_id(f.user.substr(colon + 1), "--user", "UID[:GID]");
         p.user.additional_gids.clear();
+    }
+    // runc's --additional-gids, -g: given more than once, or as a comma list.
+    for (const auto& list : f.additional_gids) {
+        std::istringstream items(list);
+        for (std::string gid; std::getline(items, gid, ',');)
+            p.user.additional_gids.push_back(parse_id(gid, "--additional-gids", "GID[,GID...]"));
     }
     return p;
 }
@@ -188,6 +204,7 @@ void add_run(rung::Cli& cli, const std::string& root) {
         return 0;
     });
     add_create_options(cmd, o->create);
+    cmd->add_flag("--keep", o->create.keep, "Do not delete the container after it exits");
     cmd->add_flag("--detach,-d", o->detach, "Return once the process runs; do not wait or delete");
 }
 
@@ -201,6 +218,7 @@ void add_exec(rung::Cli& cli, const std::string& root) {
         o->exec.root = root;
         drop_separator(o->flags.args);
         o->exec.process = exec_process_from(o->flags, rung::container_config(root, o->exec.id));
+        rung::check_process(o->exec.process, "process");
         return rung::exec_in_container(o->exec);
     });
     ExecFlags& ef = o->flags;
@@ -213,6 +231,11 @@ void add_exec(rung::Cli& cli, const std::string& root) {
     cmd->add_option("--env,-e", ef.env, "Set KEY=VALUE in the environment");
     cmd->add_option("--cwd", ef.cwd, "The working directory, inside the container");
     cmd->add_option("--user,-u", ef.user, "UID[:GID] to run as");
+    cmd->add_option("--additional-gids,-g", ef.additional_gids,
+                    "Supplementary groups as well (GID, repeated or a comma list)");
+    cmd->add_option("--preserve-fds", eo.preserve_fds,
+                    "Pass N more fds, 3 to 3+N-1, on to the process")
+        ->check(CLI::NonNegativeNumber);
     add_id(cmd, eo.id);
     cmd->add_option("command", ef.args, "CMD [ARGS...]");
     cmd->positionals_at_end();
@@ -256,7 +279,12 @@ void add_spec(rung::Cli& cli) {
 int main(int argc, char** argv) {
     rung::Cli cli("rung: a container runtime, phase 3 (bundle)", RUNG_PHASE);
     std::string root = "/run/rung";
-    cli.app().add_option("--root", root, "Where containers' state lives")->capture_default_str();
+    // Each container's state is <root>/<id>: an empty root would put it in the host's /.
+    cli.app()
+        .add_option("--root", root, "Where containers' state lives")
+        ->check(CLI::Validator(
+            [](const std::string& dir) { return dir.empty() ? "must not be empty" : ""; }, "DIR"))
+        ->capture_default_str();
     add_create(cli, root);
     add_start(cli, root);
     add_state(cli, root);

@@ -6,9 +6,11 @@
 #include "rung/file.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <sched.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace rung {
 namespace {
@@ -44,7 +46,48 @@ void check_namespaces(const Spec& spec, const NamespacePlan& plan) {
     check_sysctl(spec.linux.sysctl, plan);
 }
 
+// execve(2) fails with E2BIG when one string of argv or envp is longer than MAX_ARG_STRLEN (32
+// pages), or when all of them with their pointers fill more than a quarter of the stack limit
+// (sysconf's ARG_MAX, at most 6 MiB: three quarters of _STK_LIM). Found here, not at start.
+void check_exec_size(const Process& p, const std::string& where) {
+    constexpr size_t kMaxArgStrlen = 32 * 4096;
+    constexpr long kMaxStack = 6L << 20;
+    size_t total = (std::max<size_t>(p.args.size(), 1) + p.env.size()) * sizeof(char*);
+    for (const auto* list : {&p.args, &p.env}) {
+        const char* name = list == &p.args ? ".args" : ".env";
+        for (size_t i = 0; i < list->size(); ++i) {
+            size_t n = (*list)[i].size() + 1;
+            if (n > kMaxArgStrlen)
+                throw Error(where + name + "[" + std::to_string(i) + "] is " + std::to_string(n) +
+                            " bytes: execve(2) takes at most " + std::to_string(kMaxArgStrlen));
+            total += n;
+        }
+    }
+    size_t limit = static_cast<size_t>(std::min(::sysconf(_SC_ARG_MAX), kMaxStack));
+    if (total > limit)
+        throw Error(where + ": args and env take " + std::to_string(total) +
+                    " bytes: execve(2) takes at most " + std::to_string(limit));
+}
+
+// config.md, process.user: uid and gid are uint32, but 4294967295 is (uid_t)-1, which setuid(2)
+// and setgid(2) take as "no change" and setgroups(2) refuses: it names no user or group.
+void check_ids(const User& u, const std::string& where) {
+    auto check = [&](uint32_t id, const std::string& field) {
+        if (id == UINT32_MAX)
+            throw Error(where + ".user." + field + ": 4294967295 is -1 to the kernel, not an ID");
+    };
+    check(u.uid, "uid");
+    check(u.gid, "gid");
+    for (size_t i = 0; i < u.additional_gids.size(); ++i)
+        check(u.additional_gids[i], "additionalGids[" + std::to_string(i) + "]");
+}
+
 } // namespace
+
+void check_process(const Process& p, const std::string& where) {
+    check_ids(p.user, where);
+    check_exec_size(p, where);
+}
 
 std::string absolute_bundle(const std::string& bundle) {
     char* resolved = ::realpath(bundle.c_str(), nullptr);
@@ -59,6 +102,7 @@ std::string absolute_bundle(const std::string& bundle) {
 // created, so that a refusal leaves nothing behind.
 void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts) {
     check_rootfs(spec.root.path);
+    check_process(spec.process, "config.json: process");
     check_namespaces(spec, plan);
     // config.md, mounts: options that cannot be applied fail here, not halfway through init.
     for (size_t i = 0; i < spec.mounts.size(); ++i)

@@ -14,6 +14,10 @@ namespace rung {
 // caller's directory.
 std::string absolute_bundle(const std::string& bundle);
 
+// What the kernel would refuse only at execve, after start: ids that are not ids, and args and
+// env too big for execve(2). `where` names the process in the message ("config.json: process").
+void check_process(const Process& p, const std::string& where);
+
 // What config.json asks for that needs more than a valid shape.
 void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts);
 
