@@ -14,7 +14,7 @@
 
 #include "hooks.hpp"
 #include "init.hpp"
-#include "mounts.hpp"
+#include "mount_options.hpp"
 #include "namespaces.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"

@@ -7,8 +7,8 @@
 #include "exec.hpp"
 
 #include "container.hpp"
-#include "init.hpp"
 #include "namespaces.hpp"
+#include "process.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
