@@ -12,7 +12,10 @@
 // which rung reports as stopped. `rung run` is init's parent and reaps it itself.
 #include "container.hpp"
 
+#include "foreground.hpp"
 #include "init.hpp"
+#include "preflight.hpp"
+#include "processes.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
@@ -22,19 +25,12 @@
 #include "spec.hpp"
 #include "state.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <csignal>
-#include <cstdlib>
-#include <cstring>
 #include <fcntl.h>
 #include <iostream>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,29 +40,6 @@ namespace {
 // Phase 2 creates phase 1's namespaces; linux.namespaces in config.json takes over in phase 3.
 constexpr unsigned long kNamespaces =
     CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
-
-// How long delete --force waits for a SIGKILLed container to be gone.
-constexpr int kKillTimeoutMs = 10000;
-
-// runtime-spec state: bundle is an absolute path. Resolve it now, while "." still means the
-// caller's directory.
-std::string absolute_bundle(const std::string& bundle) {
-    char* resolved = ::realpath(bundle.c_str(), nullptr);
-    if (!resolved) throw_errno("bundle " + quote(bundle));
-    std::string out(resolved);
-    std::free(resolved);
-    if (!is_directory(out)) throw Error("bundle " + quote(bundle), ENOTDIR);
-    return out;
-}
-
-// config.md, root.path: absolute, or relative to the bundle; a directory MUST exist there.
-std::string check_rootfs(const std::string& bundle, const std::string& path) {
-    std::string rootfs = path[0] == '/' ? path : bundle + "/" + path;
-    struct stat st;
-    if (::stat(rootfs.c_str(), &st) == -1) throw_errno("root.path " + quote(rootfs));
-    if (!S_ISDIR(st.st_mode)) throw Error("root.path " + quote(rootfs), ENOTDIR);
-    return rootfs;
-}
 
 // config.md wants an error for a property the runtime cannot apply; a tutorial phase cannot
 // apply most of them yet, so it names them in one warning with the phase that adds each, once
@@ -199,37 +172,6 @@ void wait_for_exec(int fifo) {
     log::trace("rung", "runtime.md: Start, the program runs", "read(fifo) = EOF");
 }
 
-// delete --force (a rung extension; runtime.md's delete refuses a live container): SIGKILL, then
-// wait until the process is gone. When a PID namespace's init dies, the kernel kills every other
-// process in it, so the whole container goes.
-void kill_and_wait(const State& s) {
-    auto pidfd = open_init(s);
-    if (!pidfd) return;
-    log::trace("rung", "rung: delete --force", "pidfd_send_signal(", s.pid, ", SIGKILL)");
-    try {
-        sys::pidfd_send_signal(pidfd->get(), SIGKILL, s.pid);
-    } catch (const Error& e) {
-        if (e.err() != ESRCH) throw;
-    }
-    pollfd p{pidfd->get(), POLLIN, 0};
-    int rc;
-    while ((rc = ::poll(&p, 1, kKillTimeoutMs)) == -1 && errno == EINTR) {
-    }
-    if (rc != 1) throw Error("container process " + std::to_string(s.pid) + " outlived SIGKILL");
-}
-
-// Block the signals `run` forwards and read them from a signalfd instead: no handler, no global
-// pid for a handler to read, and no race between clone and handler installation. init inherits
-// the mask and clears it just before execve.
-unique_fd block_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int sig : {SIGINT, SIGTERM, SIGCHLD})
-        sigaddset(&set, sig);
-    check(sigprocmask(SIG_BLOCK, &set, nullptr), "sigprocmask");
-    return unique_fd(check(signalfd(-1, &set, SFD_CLOEXEC), "signalfd"));
-}
-
 // Start, and if the program could not be exec'd, exit as init did (127: command not found).
 void start_in_foreground(const CreateOptions& opts, pid_t pid) {
     try {
@@ -238,29 +180,6 @@ void start_in_foreground(const CreateOptions& opts, pid_t pid) {
         ::kill(pid, SIGKILL); // our unreaped child: the pid cannot have been reused
         e.set_exit_status(init_exit_status(pid));
         throw;
-    }
-}
-
-// Forward SIGINT and SIGTERM until init exits. Note that a PID 1 ignores any signal it has no
-// handler for, so `sleep` as PID 1 will not die of a forwarded SIGTERM; a shell with a trap will.
-int forward_signals_until_exit(pid_t pid, int sigfd) {
-    for (;;) {
-        signalfd_siginfo si;
-        ssize_t n = ::read(sigfd, &si, sizeof si);
-        if (n == -1 && errno == EINTR) continue;
-        if (n != static_cast<ssize_t>(sizeof si)) throw_errno("read signalfd");
-        int sig = static_cast<int>(si.ssi_signo);
-        if (sig == SIGCHLD) {
-            int status = 0;
-            if (::waitpid(pid, &status, WNOHANG) == pid) {
-                log::trace("rung", "", "waitpid(", pid, ") = exit code ",
-                           sys::exit_code_of(status));
-                return sys::exit_code_of(status);
-            }
-            continue;
-        }
-        log::trace("rung", "", "kill(", pid, ", ", sys::signal_name(sig), ")   # forwarded");
-        ::kill(pid, sig);
     }
 }
 
@@ -385,36 +304,6 @@ int run_container(const CreateOptions& opts) {
     remove.dismiss();
     delete_container(opts.root, opts.id, false);
     return code;
-}
-
-// command-line-interface.md, kill: TERM and KILL MUST be supported; more names MAY be. rung takes
-// every name glibc knows, with or without SIG, in any case; real-time signals as RTMIN, RTMIN+n,
-// RTMAX-n or RTMAX; and numbers.
-int parse_signal(std::string_view name) {
-    auto number = [](std::string_view digits) {
-        int n = -1;
-        auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-        return ec == std::errc() && p == digits.data() + digits.size() ? n : -1;
-    };
-    std::string upper(name);
-    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-    std::string_view s = upper;
-    if (s.starts_with("SIG")) s.remove_prefix(3);
-    int sig = -1;
-    bool realtime = s.starts_with("RTM");
-    if (number(s) >= 0)
-        sig = number(s);
-    else if (s == "RTMIN" || s == "RTMAX")
-        sig = s == "RTMIN" ? SIGRTMIN : SIGRTMAX;
-    else if (s.starts_with("RTMIN+") && number(s.substr(6)) >= 0)
-        sig = SIGRTMIN + number(s.substr(6));
-    else if (s.starts_with("RTMAX-") && number(s.substr(6)) >= 0)
-        sig = SIGRTMAX - number(s.substr(6));
-    for (int i = 1; sig == -1 && i < SIGRTMIN; ++i)
-        if (const char* abbrev = sigabbrev_np(i); abbrev && s == abbrev) sig = i;
-    if (sig < 1 || sig > SIGRTMAX || (realtime && sig < SIGRTMIN))
-        throw Error("unknown signal " + quote(name));
-    return sig;
 }
 
 } // namespace rung

@@ -4,7 +4,6 @@
 #include "rung/json.hpp"
 
 #include <string>
-#include <string_view>
 #include <sys/types.h>
 
 namespace rung {
@@ -32,9 +31,5 @@ void list_containers(const std::string& root, const std::string& format, bool qu
 // run: create, start, wait in the foreground forwarding SIGINT and SIGTERM, delete. Returns the
 // shell-style exit code of the process (its status, or 128+N for death by signal N).
 int run_container(const CreateOptions& opts);
-
-// A signal by name or number: "KILL", "SIGKILL", "kill" and "9" are all SIGKILL; "RTMIN+2"
-// works too. Throws an Error naming anything else.
-int parse_signal(std::string_view name);
 
 } // namespace rung

@@ -12,10 +12,12 @@
 // which rung reports as stopped. `rung run` is init's parent and reaps it itself.
 #include "container.hpp"
 
+#include "foreground.hpp"
 #include "hooks.hpp"
 #include "init.hpp"
-#include "mount_options.hpp"
 #include "namespaces.hpp"
+#include "preflight.hpp"
+#include "processes.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
@@ -26,89 +28,16 @@
 #include "state.hpp"
 #include "terminal.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <csignal>
-#include <cstdlib>
-#include <cstring>
 #include <fcntl.h>
 #include <iostream>
 #include <poll.h>
 #include <pwd.h>
-#include <sched.h>
-#include <set>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace rung {
 namespace {
-
-// How long delete --force waits for a SIGKILLed container to be gone.
-constexpr int kKillTimeoutMs = 10000;
-
-// runtime-spec state: bundle is an absolute path. Resolve it now, while "." still means the
-// caller's directory.
-std::string absolute_bundle(const std::string& bundle) {
-    char* resolved = ::realpath(bundle.c_str(), nullptr);
-    if (!resolved) throw_errno("bundle " + quote(bundle));
-    std::string out(resolved);
-    std::free(resolved);
-    if (!is_directory(out)) throw Error("bundle " + quote(bundle), ENOTDIR);
-    return out;
-}
-
-// config.md, root.path: a directory MUST exist there (load_spec made the path absolute).
-void check_rootfs(const std::string& rootfs) {
-    struct stat st;
-    if (::stat(rootfs.c_str(), &st) == -1) throw_errno("root.path " + quote(rootfs));
-    if (!S_ISDIR(st.st_mode)) throw Error("root.path " + quote(rootfs), ENOTDIR);
-}
-
-// What linux.namespaces must hold for the rest of config.json to be applied.
-void check_namespaces(const Spec& spec, const NamespacePlan& plan) {
-    // init changes the propagation of every mount it sees, mounts, and pivot_root(2)s, which moves
-    // the root of every process of its mount namespace that was at the old one. In the host's
-    // namespace (not listed) or another one (a path), that would be done to the host or to
-    // someone else's container: only a new mount namespace will do.
-    if (!(plan.clone_flags & CLONE_NEWNS))
-        throw Error(
-            std::string("config.json: .linux.namespaces: rung needs a new mount namespace (") +
-            (plan.has("mount") ? "joining one by path" : "sharing the runtime's") +
-            " would set up the rootfs in a namespace others use)");
-    // config-linux.md, "User namespace mappings": a user namespace is usable only with the uid
-    // and gid mappings phase 5 writes; without them, root in it owns nothing and the first
-    // mkdir of the mounts fails with EOVERFLOW. Refuse it here, in words.
-    if (plan.has("user"))
-        throw Error("config.json: .linux.namespaces: a user namespace needs uid and gid mappings, "
-                    "which phase 5 applies");
-    // config.md: hostname and domainname need a UTS namespace of the container's own.
-    if ((!spec.hostname.empty() || !spec.domainname.empty()) && !plan.has("uts"))
-        throw Error("config.json: hostname and domainname need a UTS namespace, and "
-                    "linux.namespaces has no \"uts\"");
-    check_sysctl(spec.linux.sysctl, plan);
-}
-
-// What config.json asks for that needs more than a valid shape, checked before anything is
-// created, so that a refusal leaves nothing behind.
-void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts) {
-    check_rootfs(spec.root.path);
-    check_namespaces(spec, plan);
-    // config.md, mounts: options that cannot be applied fail here, not halfway through init.
-    for (size_t i = 0; i < spec.mounts.size(); ++i)
-        with_context("config.json: .mounts[" + std::to_string(i) + "]",
-                     [&] { mount_options_of(spec.mounts[i]); });
-    // init reopens the exec FIFO through the container's /proc/self/fd after pivot_root.
-    bool has_proc = std::any_of(spec.mounts.begin(), spec.mounts.end(), [](const Mount& m) {
-        return m.type == "proc" && m.destination == "/proc";
-    });
-    if (!has_proc) throw Error("config.json: .mounts: rung needs a \"proc\" mount on /proc");
-    // command-line-interface.md: with a terminal, create passes the pty master to a socket.
-    if (spec.process.terminal && opts.console_socket.empty() && !opts.foreground)
-        throw Error("config.json: process.terminal is true: create needs --console-socket");
-}
 
 // config.md wants an error for a property the runtime cannot apply; a tutorial phase cannot
 // apply most of them yet, so it names them in one warning with the phase that adds each, once
@@ -255,44 +184,6 @@ void wait_for_exec(int fifo) {
         message.append(buf, n);
     if (!message.empty()) throw Error("init: " + message);
     log::trace("rung", "runtime.md: Start, the program runs", "read(fifo) = EOF");
-}
-
-// A container in the runtime's PID namespace has no teardown of its own: when init dies, its
-// children are reparented, not killed. So stop the whole tree first, scanning again until no
-// process is left running (a stopped process cannot fork), then kill what was stopped. Phase 4
-// does this in one write, to cgroup.kill.
-void kill_descendants(pid_t init) {
-    std::set<pid_t> stopped = {init};
-    log::trace("rung", "runtime.md: Delete, no PID namespace dies with init",
-               "kill(SIGSTOP) init and its descendants until none runs, then kill(SIGKILL)");
-    ::kill(init, SIGSTOP);
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (pid_t pid : container_pids(init))
-            if (stopped.insert(pid).second) grew = ::kill(pid, SIGSTOP) == 0 || grew;
-    }
-    for (pid_t pid : stopped)
-        if (pid != init) ::kill(pid, SIGKILL);
-}
-
-// delete --force (a rung extension; runtime.md's delete refuses a live container): SIGKILL, then
-// wait until the process is gone. When a PID namespace's init dies, the kernel kills every other
-// process in it, so the whole container goes.
-void kill_and_wait(const State& s) {
-    auto pidfd = open_init(s);
-    if (!pidfd) return;
-    if (shares_our_pid_namespace(s.pid)) kill_descendants(s.pid);
-    log::trace("rung", "rung: delete --force", "pidfd_send_signal(", s.pid, ", SIGKILL)");
-    try {
-        sys::pidfd_send_signal(pidfd->get(), SIGKILL, s.pid);
-    } catch (const Error& e) {
-        if (e.err() != ESRCH) throw;
-    }
-    pollfd p{pidfd->get(), POLLIN, 0};
-    int rc;
-    while ((rc = ::poll(&p, 1, kKillTimeoutMs)) == -1 && errno == EINTR) {
-    }
-    if (rc != 1) throw Error("container process " + std::to_string(s.pid) + " outlived SIGKILL");
 }
 
 // Start, and if the program could not be exec'd, exit as init did (127: command not found).
@@ -461,75 +352,6 @@ void list_containers(const std::string& root, const std::string& format, bool qu
     }
 }
 
-// Block the signals `run` forwards and read them from a signalfd instead: no handler, no global
-// pid for a handler to read, and no race between clone and handler installation. init inherits
-// the mask and clears it just before execve.
-unique_fd block_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int sig : {SIGINT, SIGTERM, SIGCHLD, SIGWINCH})
-        sigaddset(&set, sig);
-    check(sigprocmask(SIG_BLOCK, &set, nullptr), "sigprocmask");
-    return unique_fd(check(signalfd(-1, &set, SFD_CLOEXEC), "signalfd"));
-}
-
-namespace {
-
-// Relay the user's terminal and the container's pty until one side closes.
-struct Relay {
-    int pty;
-    std::optional<RawTerminal> raw;
-    bool stdin_open, pty_open;
-    explicit Relay(int pty_master) : pty(pty_master), stdin_open(pty >= 0), pty_open(pty >= 0) {
-        if (pty >= 0) raw.emplace();
-    }
-    // What the container wrote before it exited is still in the pty: show it all.
-    void drain() {
-        pollfd p{pty, POLLIN, 0};
-        while (pty_open && ::poll(&p, 1, 0) == 1)
-            pty_open = pump(pty, STDOUT_FILENO);
-    }
-};
-
-} // namespace
-
-// Forward SIGINT and SIGTERM until init exits, and relay the terminal if there is one. Note that
-// a PID 1 ignores any signal it has no handler for, so `sleep` as PID 1 will not die of a
-// forwarded SIGTERM; a shell with a trap will.
-int wait_in_foreground(pid_t pid, int sigfd, int pty_master) {
-    Relay relay(pty_master);
-    for (;;) {
-        pollfd fds[3] = {{sigfd, POLLIN, 0},
-                         {relay.stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
-                         {relay.pty_open ? relay.pty : -1, POLLIN, 0}};
-        if (::poll(fds, 3, -1) == -1) {
-            if (errno == EINTR) continue;
-            throw_errno("poll");
-        }
-        if (fds[2].revents) relay.pty_open = pump(relay.pty, STDOUT_FILENO);
-        if (fds[1].revents) relay.stdin_open = pump(STDIN_FILENO, relay.pty);
-        if (!(fds[0].revents & POLLIN)) continue;
-        signalfd_siginfo si;
-        if (::read(sigfd, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) continue;
-        int sig = static_cast<int>(si.ssi_signo);
-        if (sig == SIGWINCH) { // the user's terminal was resized: so is the container's
-            if (relay.pty >= 0) copy_window_size(STDIN_FILENO, relay.pty);
-            continue;
-        }
-        if (sig != SIGCHLD) {
-            log::trace("rung", "", "kill(", pid, ", ", sys::signal_name(sig), ")   # forwarded");
-            ::kill(pid, sig);
-            continue;
-        }
-        int status = 0;
-        if (::waitpid(pid, &status, WNOHANG) == pid) {
-            relay.drain();
-            log::trace("rung", "", "waitpid(", pid, ") = exit code ", sys::exit_code_of(status));
-            return sys::exit_code_of(status);
-        }
-    }
-}
-
 int run_container(const CreateOptions& opts) {
     unique_fd sigfd = block_signals();
     Created created = create_container(opts);
@@ -540,36 +362,6 @@ int run_container(const CreateOptions& opts) {
     remove.dismiss();
     delete_container(opts.root, opts.id, false);
     return code;
-}
-
-// command-line-interface.md, kill: TERM and KILL MUST be supported; more names MAY be. rung takes
-// every name glibc knows, with or without SIG, in any case; real-time signals as RTMIN, RTMIN+n,
-// RTMAX-n or RTMAX; and numbers.
-int parse_signal(std::string_view name) {
-    auto number = [](std::string_view digits) {
-        int n = -1;
-        auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-        return ec == std::errc() && p == digits.data() + digits.size() ? n : -1;
-    };
-    std::string upper(name);
-    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-    std::string_view s = upper;
-    if (s.starts_with("SIG")) s.remove_prefix(3);
-    int sig = -1;
-    bool realtime = s.starts_with("RTM");
-    if (number(s) >= 0)
-        sig = number(s);
-    else if (s == "RTMIN" || s == "RTMAX")
-        sig = s == "RTMIN" ? SIGRTMIN : SIGRTMAX;
-    else if (s.starts_with("RTMIN+") && number(s.substr(6)) >= 0)
-        sig = SIGRTMIN + number(s.substr(6));
-    else if (s.starts_with("RTMAX-") && number(s.substr(6)) >= 0)
-        sig = SIGRTMAX - number(s.substr(6));
-    for (int i = 1; sig == -1 && i < SIGRTMIN; ++i)
-        if (const char* abbrev = sigabbrev_np(i); abbrev && s == abbrev) sig = i;
-    if (sig < 1 || sig > SIGRTMAX || (realtime && sig < SIGRTMIN))
-        throw Error("unknown signal " + quote(name));
-    return sig;
 }
 
 } // namespace rung

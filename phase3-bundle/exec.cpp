@@ -6,9 +6,10 @@
 // enters those itself before clone3, and the child joins the others.
 #include "exec.hpp"
 
-#include "container.hpp"
+#include "foreground.hpp"
 #include "namespaces.hpp"
 #include "process.hpp"
+#include "processes.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"

@@ -11,7 +11,6 @@
 #include <charconv>
 #include <fcntl.h>
 #include <filesystem>
-#include <map>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -268,51 +267,6 @@ std::vector<std::string> list_ids(const std::string& root) {
     }
     std::sort(ids.begin(), ids.end());
     return ids;
-}
-
-namespace {
-
-ino_t pid_namespace_of(const std::string& pid) {
-    struct stat st;
-    return ::stat(("/proc/" + pid + "/ns/pid").c_str(), &st) == 0 ? st.st_ino : 0;
-}
-
-// A process may exit while /proc is listed; it is then simply not there.
-std::optional<ProcStat> stat_if_alive(pid_t pid) {
-    try {
-        return read_proc_stat(pid);
-    } catch (const Error&) {
-        return std::nullopt;
-    }
-}
-
-} // namespace
-
-bool shares_our_pid_namespace(pid_t init) {
-    return pid_namespace_of(std::to_string(init)) == pid_namespace_of("self");
-}
-
-std::set<pid_t> container_pids(pid_t init) {
-    bool own_ns = !shares_our_pid_namespace(init);
-    ino_t init_ns = pid_namespace_of(std::to_string(init));
-    std::map<pid_t, pid_t> parent;
-    std::set<pid_t> pids = {init};
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-        std::string name = entry.path().filename();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        pid_t pid = std::stoi(name);
-        if (own_ns) {
-            if (pid_namespace_of(name) == init_ns) pids.insert(pid);
-        } else if (auto st = stat_if_alive(pid)) {
-            parent[pid] = st->ppid;
-        }
-    }
-    for (bool grew = !own_ns; grew;) {
-        grew = false;
-        for (const auto& [pid, ppid] : parent)
-            if (pids.count(ppid) && pids.insert(pid).second) grew = true;
-    }
-    return pids;
 }
 
 std::optional<unique_fd> open_init(const State& s) {

@@ -14,7 +14,6 @@
 
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -107,12 +106,6 @@ private:
 
 // The IDs below `root`, sorted; an absent root has none.
 std::vector<std::string> list_ids(const std::string& root);
-
-// The container's processes, by host pid: every process in init's PID namespace; or, for a
-// container that shares the runtime's, init and its descendants (phase 4 asks the cgroup).
-std::set<pid_t> container_pids(pid_t init);
-// Whether init is in the runtime's own PID namespace: then nothing dies with it.
-bool shares_our_pid_namespace(pid_t init);
 
 // A pidfd for the container's init process, or nullopt if it has exited or its pid now belongs
 // to another process. Signals sent through it cannot reach a process that reused the pid.

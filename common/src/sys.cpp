@@ -2,6 +2,9 @@
 
 #include "rung/error.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <csignal>
 #include <cstring>
 #include <linux/sched.h>
@@ -99,6 +102,36 @@ std::string signal_name(int sig) {
     }
     const char* abbrev = sigabbrev_np(sig);
     return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+// command-line-interface.md, kill: TERM and KILL MUST be supported; more names MAY be. rung takes
+// every name glibc knows, with or without SIG, in any case; real-time signals as RTMIN, RTMIN+n,
+// RTMAX-n or RTMAX; and numbers.
+int parse_signal(std::string_view name) {
+    auto number = [](std::string_view digits) {
+        int n = -1;
+        auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+        return ec == std::errc() && p == digits.data() + digits.size() ? n : -1;
+    };
+    std::string upper(name);
+    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+    std::string_view s = upper;
+    if (s.starts_with("SIG")) s.remove_prefix(3);
+    int sig = -1;
+    bool realtime = s.starts_with("RTM");
+    if (number(s) >= 0)
+        sig = number(s);
+    else if (s == "RTMIN" || s == "RTMAX")
+        sig = s == "RTMIN" ? SIGRTMIN : SIGRTMAX;
+    else if (s.starts_with("RTMIN+") && number(s.substr(6)) >= 0)
+        sig = SIGRTMIN + number(s.substr(6));
+    else if (s.starts_with("RTMAX-") && number(s.substr(6)) >= 0)
+        sig = SIGRTMAX - number(s.substr(6));
+    for (int i = 1; sig == -1 && i < SIGRTMIN; ++i)
+        if (const char* abbrev = sigabbrev_np(i); abbrev && s == abbrev) sig = i;
+    if (sig < 1 || sig > SIGRTMAX || (realtime && sig < SIGRTMIN))
+        throw Error("unknown signal " + quote(name));
+    return sig;
 }
 
 namespace {

@@ -192,6 +192,30 @@ TEST_CASE("signal_name names classic and real-time signals") {
     CHECK(sys::signal_name(99) == "signal 99");
 }
 
+TEST_CASE("signals by name, with or without SIG, any case, and by number") {
+    CHECK(sys::parse_signal("KILL") == SIGKILL);
+    CHECK(sys::parse_signal("SIGKILL") == SIGKILL);
+    CHECK(sys::parse_signal("kill") == SIGKILL);
+    CHECK(sys::parse_signal("9") == SIGKILL);
+    CHECK(sys::parse_signal("TERM") == SIGTERM);
+    CHECK(sys::parse_signal("sigterm") == SIGTERM);
+    CHECK(sys::parse_signal("15") == SIGTERM);
+    CHECK(sys::parse_signal("HUP") == SIGHUP);
+    CHECK(sys::parse_signal("USR1") == SIGUSR1);
+    CHECK(sys::parse_signal("WINCH") == SIGWINCH);
+    CHECK(sys::parse_signal("RTMIN") == SIGRTMIN);
+    CHECK(sys::parse_signal("RTMIN+2") == SIGRTMIN + 2);
+    CHECK(sys::parse_signal("SIGRTMAX-1") == SIGRTMAX - 1);
+    CHECK(sys::parse_signal("RTMAX") == SIGRTMAX);
+    CHECK(sys::parse_signal(std::to_string(SIGRTMAX)) == SIGRTMAX);
+    for (const char* bad : {"", "0", "-9", "FOO", "SIG", "9x", "KILL ", "65", "RTMIN+99",
+                            "RTMAX-40", "RTMIN+", "+9"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_WITH_AS(sys::parse_signal(bad), doctest::Contains("unknown signal"), Error);
+    }
+    CHECK_THROWS_WITH_AS(sys::parse_signal("FOO"), "unknown signal \"FOO\"", Error);
+}
+
 TEST_CASE("now_rfc3339 is UTC with nanoseconds") {
     std::string t = log::now_rfc3339();
     CHECK(std::regex_match(t, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)")));

@@ -1,7 +1,6 @@
 // The lifecycle's pure logic (phase 2 on), built against each phase's own sources: container IDs,
-// signal names, /proc/PID/stat, the derived status, state.json, and reading config.json.
+// /proc/PID/stat, the derived status, state.json, and reading config.json.
 // RUNG_LIFECYCLE_PHASE is the phase under test.
-#include "container.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "spec.hpp"
@@ -32,30 +31,6 @@ TEST_CASE("container IDs: the allowed alphabet, and every kind of bad ID named")
     }
     // Control characters are escaped in the message: it stays one line.
     CHECK_THROWS_WITH_AS(validate_id("a\nb"), doctest::Contains("\"a\\x0ab\""), Error);
-}
-
-TEST_CASE("signals by name, with or without SIG, any case, and by number") {
-    CHECK(parse_signal("KILL") == SIGKILL);
-    CHECK(parse_signal("SIGKILL") == SIGKILL);
-    CHECK(parse_signal("kill") == SIGKILL);
-    CHECK(parse_signal("9") == SIGKILL);
-    CHECK(parse_signal("TERM") == SIGTERM);
-    CHECK(parse_signal("sigterm") == SIGTERM);
-    CHECK(parse_signal("15") == SIGTERM);
-    CHECK(parse_signal("HUP") == SIGHUP);
-    CHECK(parse_signal("USR1") == SIGUSR1);
-    CHECK(parse_signal("WINCH") == SIGWINCH);
-    CHECK(parse_signal("RTMIN") == SIGRTMIN);
-    CHECK(parse_signal("RTMIN+2") == SIGRTMIN + 2);
-    CHECK(parse_signal("SIGRTMAX-1") == SIGRTMAX - 1);
-    CHECK(parse_signal("RTMAX") == SIGRTMAX);
-    CHECK(parse_signal(std::to_string(SIGRTMAX)) == SIGRTMAX);
-    for (const char* bad : {"", "0", "-9", "FOO", "SIG", "9x", "KILL ", "65", "RTMIN+99",
-                            "RTMAX-40", "RTMIN+", "+9"}) {
-        CAPTURE(bad);
-        CHECK_THROWS_WITH_AS(parse_signal(bad), doctest::Contains("unknown signal"), Error);
-    }
-    CHECK_THROWS_WITH_AS(parse_signal("FOO"), "unknown signal \"FOO\"", Error);
 }
 
 TEST_CASE("/proc/PID/stat: state and start time, whatever the command name holds") {

@@ -7,6 +7,7 @@
 #include "rung/fd.hpp"
 
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <utility>
 #include <vector>
@@ -45,6 +46,9 @@ int exit_code_of(int wait_status);
 
 // A signal's name for messages: "SIGKILL", "SIGRTMIN+2", or "signal 99" if it has none.
 std::string signal_name(int sig);
+// A signal by name or number: "KILL", "SIGKILL", "kill" and "9" are all SIGKILL; "RTMIN+2"
+// works too. Throws an Error naming anything else.
+int parse_signal(std::string_view name);
 
 // Human-readable flag sets for the debug trace: "CLONE_NEWNS|CLONE_NEWPID".
 std::string clone_flags_string(unsigned long flags);
