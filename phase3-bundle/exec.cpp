@@ -7,8 +7,8 @@
 #include "exec.hpp"
 
 #include "foreground.hpp"
-#include "init.hpp"
 #include "namespaces.hpp"
+#include "process.hpp"
 #include "processes.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"

@@ -1,6 +1,7 @@
 // hooks: fork, feed the state on stdin, wait with a timeout.
 #include "hooks.hpp"
 
+#include "process.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -38,21 +39,12 @@ unique_fd state_on_stdin(const std::string& state_json) {
         ::fcntl(stdin_fd, F_SETFD, 0);
     else
         ::dup2(stdin_fd, STDIN_FILENO); // the copy is not CLOEXEC
-    std::vector<std::string> args = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
-    std::vector<char*> argv, envp;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env = h.env;
-    for (auto& e : env)
-        envp.push_back(e.data());
-    envp.push_back(nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execve(h.path.c_str(), argv.data(), envp.data());
-    int err = errno;
-    [[maybe_unused]] ssize_t n = ::write(error_fd, &err, sizeof err);
+    try {
+        execute(h.path, h.args.empty() ? std::vector<std::string>{h.path} : h.args, h.env);
+    } catch (const Error& e) {
+        int err = e.err();
+        [[maybe_unused]] ssize_t n = ::write(error_fd, &err, sizeof err);
+    }
     ::_exit(127);
 }
 

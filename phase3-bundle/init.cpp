@@ -9,8 +9,10 @@
 // hooks and the user's program.
 #include "init.hpp"
 
+#include "dev.hpp"
 #include "hooks.hpp"
-#include "mounts.hpp"
+#include "process.hpp"
+#include "rootfs.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
@@ -23,17 +25,10 @@
 #include <algorithm>
 #include <csignal>
 #include <fcntl.h>
-#include <filesystem>
-#include <grp.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rung {
 namespace {
-
-// What execvp(3) searches when the environment has no PATH.
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // config.md, hostname and domainname: set in the container's UTS namespace (the runtime checked
 // that there is one). Unset: keep the copy of the host's the namespace started with.
@@ -123,29 +118,6 @@ unique_fd wait_for_start(int held_fifo) {
     return fifo;
 }
 
-// config.md, process.user: supplementary groups first, then the group, then the user: once the
-// uid is not 0 the others can no longer be changed. With no additionalGids the runtime's own
-// supplementary groups are dropped, not inherited.
-void set_user(const User& user) {
-    std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
-    log::trace("init", "config.md: process.user", "setgroups(", groups.size(), " groups); setgid(",
-               user.gid, "); setuid(", user.uid, ")");
-    check(::setgroups(groups.size(), groups.data()), "setgroups");
-    check(::setgid(user.gid), "setgid " + std::to_string(user.gid));
-    check(::setuid(user.uid), "setuid " + std::to_string(user.uid));
-    if (user.umask) {
-        log::trace("init", "config.md: process.user.umask", "umask(0", std::oct, *user.umask, ")");
-        ::umask(static_cast<mode_t>(*user.umask));
-    }
-}
-
-// A shell's convention for a command it cannot run: 127 not found, 126 found but not executable.
-Error exec_error(const std::string& file, int err) {
-    Error e("exec " + quote(file), err);
-    e.set_exit_status(err == ENOENT ? 127 : 126);
-    return e;
-}
-
 // One transport for every error: an error frame, on the sync socket before start, and on the
 // exec FIFO after it, where `rung start` reads it.
 void report_failure(int sync_fd, int started_fd, const std::exception& e) noexcept {
@@ -158,78 +130,7 @@ void report_failure(int sync_fd, int started_fd, const std::exception& e) noexce
     sync::send_error(sync_fd, e);
 }
 
-// What execvp(3) would run: a directory of the same name earlier in PATH is passed over.
-bool is_executable_file(const std::string& path) {
-    struct stat st;
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-           ::access(path.c_str(), X_OK) == 0;
-}
-
 } // namespace
-
-// runtime-linux.md, "File descriptors": only stdin, stdout and stderr stay open for the
-// application. rung opens all its own fds O_CLOEXEC, so they vanish at execve. What our caller
-// let us inherit (no FD_CLOEXEC) is closed now: a container process must not hold, say, a pipe
-// whose other end its caller reads until EOF, nor a file of the host's. Except the
-// `preserve_fds` after stderr that the caller passes on on purpose (exec --preserve-fds N).
-void close_inherited_fds(std::string_view who, int preserve_fds) {
-    std::vector<int> inherited;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        int fd = std::stoi(entry.path().filename());
-        int flags = ::fcntl(fd, F_GETFD);
-        if (fd > STDERR_FILENO + preserve_fds && flags != -1 && !(flags & FD_CLOEXEC))
-            inherited.push_back(fd);
-    }
-    for (int fd : inherited) {
-        log::trace(who, "runtime-linux.md: File descriptors", "close(", fd, ")");
-        unique_fd(fd).reset();
-    }
-}
-
-// config.md, process.args: args[0] has execvp's semantics, searched in the container's PATH (from
-// process.env, never the runtime's), inside the new root.
-std::string find_executable(const std::string& cmd, const std::vector<std::string>& env) {
-    std::string path = kDefaultPath;
-    for (const auto& e : env)
-        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
-    if (cmd.find('/') != std::string::npos) {
-        if (::access(cmd.c_str(), X_OK) == 0) return cmd;
-        throw exec_error(cmd, errno);
-    }
-    for (size_t start = 0;;) {
-        size_t end = path.find(':', start);
-        std::string dir = path.substr(start, end - start);
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
-        if (is_executable_file(candidate)) return candidate;
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    throw Error("exec " + quote(cmd) + ": executable file not found in $PATH").set_exit_status(127);
-}
-
-// config.md, process: args and env exactly as given; the environment is the container's, not the
-// runtime's.
-void exec_process(const Process& process) {
-    set_user(process.user);
-    std::string file = find_executable(process.args[0], process.env);
-    std::vector<char*> argv, envp;
-    for (const auto& a : process.args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : process.env)
-        envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-
-    // `rung run` blocked signals to forward them; the container starts with none blocked.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-
-    log::trace("init", "runtime-spec: process.args", "execve(", quote(file), ", ",
-               process.args.size(), " args, ", process.env.size(), " env)");
-    ::execve(file.c_str(), argv.data(), envp.data());
-    throw exec_error(file, errno);
-}
 
 void container_init(const InitContext& ctx) {
     const Spec& spec = ctx.spec;

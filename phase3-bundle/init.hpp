@@ -5,7 +5,6 @@
 #include "spec.hpp"
 
 #include <string>
-#include <string_view>
 
 namespace rung {
 
@@ -26,17 +25,5 @@ struct InitContext {
 // then execs process.args. A failure goes out as one error frame, on `sync_fd` before start and
 // on the FIFO after it; then init _exit()s.
 [[noreturn]] void container_init(const InitContext& ctx);
-
-// The last steps every container process takes, shared by init and `rung exec`: become
-// process.user, take its umask, find args[0] in the container's PATH, and execve. Throws on
-// failure (127 if the program is not there, 126 if it cannot be run).
-[[noreturn]] void exec_process(const Process& process);
-
-// Close every fd above stderr that was inherited without FD_CLOEXEC (init and exec, first
-// thing), but the first `preserve_fds` of them (3 to 3+N-1). `who` labels the trace.
-void close_inherited_fds(std::string_view who, int preserve_fds = 0);
-
-// The path execve will run for process.args[0]: looked up in the PATH of process.env.
-std::string find_executable(const std::string& cmd, const std::vector<std::string>& env);
 
 } // namespace rung

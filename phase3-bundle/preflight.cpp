@@ -1,7 +1,7 @@
 // preflight: every check create makes before it creates anything.
 #include "preflight.hpp"
 
-#include "mounts.hpp"
+#include "mount_options.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 

@@ -243,6 +243,23 @@ TEST_CASE("config.json errors name the file and the field") {
     CHECK(load_error(json::array()) == "config.json: must hold a JSON object");
 }
 
+TEST_CASE("null is absent: an optional field may be null, a required one is then missing") {
+    json c = minimal_config();
+    c["process"]["env"] = nullptr;
+    c["hostname"] = nullptr;
+    c["annotations"] = nullptr;
+    c["root"]["readonly"] = nullptr;
+    Bundle b(c);
+    Spec s = load_spec(b.path);
+    CHECK(s.process.env.empty());
+    CHECK(s.hostname.empty());
+    c["process"]["cwd"] = nullptr;
+    CHECK(load_error(c) == "config.json: process.cwd: missing");
+    c = minimal_config();
+    c["root"] = nullptr;
+    CHECK(load_error(c) == "config.json: root: missing");
+}
+
 TEST_CASE("not applied yet: one line, grouped by the phase that adds each property") {
     json c = minimal_config();
     CHECK(not_applied(c) == "");
