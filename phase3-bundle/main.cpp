@@ -27,6 +27,7 @@
 #include <charconv>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 namespace {
@@ -57,11 +58,10 @@ void drop_separator(std::vector<std::string>& args) {
 
 // An ID of --user or --additional-gids: decimal digits that fit a uint32, as config.md's
 // process.user has them. Anything else ("1000abc", "-1", "4294967296") is refused, not cut short.
-uint32_t parse_id(const std::string& text, const std::string& flag, const std::string& expected) {
+std::optional<uint32_t> parse_id(std::string_view text) {
     uint32_t id = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
-        throw rung::Error(flag + " " + rung::quote(text) + ": expected " + expected);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
     return id;
 }
 
@@ -93,17 +93,24 @@ rung::Process exec_process_from(const ExecFlags& f, const rung::Spec& config) {
     if (!f.cwd.empty()) p.cwd = f.cwd;
     if (!f.user.empty()) {
         size_t colon = f.user.find(':');
-        p.user.uid = parse_id(f.user.substr(0, colon), "--user", "UID[:GID]");
-        p.user.gid = colon == std::string::npos
-                         ? 0
-                         : parse_id(f.user.substr(colon + 1), "--user", "UID[:GID]");
+        auto uid = parse_id(std::string_view(f.user).substr(0, colon));
+        auto gid = colon == std::string::npos ? 0 : parse_id(f.user.substr(colon + 1));
+        if (!uid || !gid)
+            throw rung::Error("--user " + rung::quote(f.user) + ": expected UID[:GID] (numbers)");
+        p.user.uid = *uid;
+        p.user.gid = *gid;
         p.user.additional_gids.clear();
     }
     // runc's --additional-gids, -g: given more than once, or as a comma list.
     for (const auto& list : f.additional_gids) {
         std::istringstream items(list);
-        for (std::string gid; std::getline(items, gid, ',');)
-            p.user.additional_gids.push_back(parse_id(gid, "--additional-gids", "GID[,GID...]"));
+        for (std::string item; std::getline(items, item, ',');) {
+            auto gid = parse_id(item);
+            if (!gid)
+                throw rung::Error("--additional-gids " + rung::quote(list) +
+                                  ": expected GID[,GID...] (numbers)");
+            p.user.additional_gids.push_back(*gid);
+        }
     }
     return p;
 }
