@@ -82,17 +82,6 @@ int init_exit_status(pid_t pid) {
     return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1;
 }
 
-// Undo a clone: through the pidfd, which cannot hit another process even if init was reaped
-// already and its pid reused; then reap it (ECHILD if it was).
-void kill_and_reap(int pidfd, pid_t pid) {
-    try {
-        sys::pidfd_send_signal(pidfd, SIGKILL, pid);
-    } catch (const Error&) {
-        // Already gone.
-    }
-    ::waitpid(pid, nullptr, 0);
-}
-
 // Wait for init's next frame of type `want`; an error frame (or EOF) becomes init's error.
 void expect_frame(pid_t pid, int sync_fd, sync::Type want) {
     try {
@@ -123,18 +112,27 @@ std::string current_user() {
     return std::to_string(uid);
 }
 
-// runtime.md, "State": what every later command needs to find and recognise this container.
-void save_state(const ContainerDir& dir, pid_t pid, const std::string& bundle, const Spec& spec) {
+// runtime.md, "State": what every later command needs to find and recognise this container,
+// filled in as create goes (pid 0 until init exists).
+State new_state(const std::string& id, const std::string& bundle, const std::string& rootfs,
+                const Spec& spec) {
     State s;
-    s.id = dir.id();
+    s.id = id;
+    s.bundle = bundle;
+    s.rootfs = rootfs;
+    s.annotations = spec.annotations;
+    s.owner = current_user();
+    return s;
+}
+
+// The pid and start time together name init: a pid alone may be reused once it exits.
+void record_init(State& s, pid_t pid) {
     s.pid = pid;
     s.start_time = read_proc_stat(pid).value_or(ProcStat{}).start_time;
-    s.bundle = bundle;
-    // config.md, root.path: absolute, or relative to the bundle.
-    s.rootfs = spec.root.path.starts_with('/') ? spec.root.path : bundle + "/" + spec.root.path;
-    s.annotations = spec.annotations;
+}
+
+void save_state(const ContainerDir& dir, State& s) {
     s.created = log::now_rfc3339();
-    s.owner = current_user();
     dir.write_state(s);
 }
 
@@ -155,6 +153,39 @@ void commit(int sync_fd) {
 
 [[noreturn]] void wrong_status(const std::string& id, Status s, std::string_view rule) {
     throw Error("container " + quote(id) + " is " + status_name(s) + ": " + std::string(rule));
+}
+
+// runtime.md, lifecycle step 12: the one teardown, for `delete` and for a create that failed,
+// or was killed and is deleted later. In this order: kill every process of the container; remove
+// the state directory. Each step acts on what is there, so a container that got halfway is torn
+// down as far as it got. The mounts are init's, in its own mount namespace: they go with its
+// last process. Phase 3 adds the poststop hooks, phase 4 the removal of the cgroup.
+void destroy(const ContainerDir& dir, const State& st) {
+    kill_and_wait(st);
+    dir.remove();
+}
+
+// A create that fails before it commits is torn down by destroy(); its error is the one the user
+// sees, so a failure of the teardown itself is a warning.
+void roll_back(const ContainerDir& dir, const State& st) noexcept {
+    try {
+        destroy(dir, st);
+    } catch (const std::exception& e) {
+        log::warn(std::string("rolling back create: ") + e.what());
+    }
+}
+
+// A corrupt state.json names no process: list shows that container as stopped and delete
+// --force removes what is left of it, both with a warning that names the error.
+State state_or_stopped(const ContainerDir& dir) {
+    try {
+        return dir.read_state();
+    } catch (const Error& e) {
+        log::warn("container " + quote(dir.id()) + ": " + e.what());
+        State s;
+        s.id = dir.id();
+        return s;
+    }
 }
 
 // runtime.md, "Start": open the FIFO for reading. O_NONBLOCK, so that this open returns at once
@@ -199,20 +230,6 @@ void start_in_foreground(const CreateOptions& opts, pid_t pid) {
     }
 }
 
-// What runc's `list --format json` prints of a container: its state, with the rootfs, in runc's
-// order.
-ordered_json list_entry(const State& s, Status status) {
-    ordered_json state = oci_state(s, status);
-    ordered_json entry;
-    for (const char* key : {"ociVersion", "id", "pid", "status", "bundle"})
-        entry[key] = state[key];
-    entry["rootfs"] = s.rootfs;
-    entry["created"] = s.created;
-    if (!s.annotations.empty()) entry["annotations"] = s.annotations;
-    entry["owner"] = s.owner;
-    return entry;
-}
-
 void print_table(const std::vector<ordered_json>& states) {
     const char* cols[] = {"id", "pid", "status", "bundle", "created", "owner"};
     std::vector<std::vector<std::string>> rows = {
@@ -244,20 +261,21 @@ pid_t create_container(const CreateOptions& opts) {
     check_process(spec.process, "config.json: process");
 
     ContainerDir dir = ContainerDir::create(opts.root, opts.id);
-    ScopeGuard remove_dir([&] { dir.remove(); });
+    // runtime.md, lifecycle step 12: until it commits, a failed create is destroyed as far as it
+    // got.
+    State st = new_state(opts.id, bundle, rootfs, spec);
+    ScopeGuard rollback([&] { roll_back(dir, st); });
     make_exec_fifo(dir);
     auto [parent_end, child_end] = sys::socketpair();
-    sys::Cloned init = spawn_init(spec, rootfs, dir, parent_end, child_end);
-    pid_t pid = init.pid;
-    ScopeGuard kill_init([&] { kill_and_reap(init.pidfd.get(), pid); });
+    pid_t pid = spawn_init(spec, rootfs, dir, parent_end, child_end).pid;
+    record_init(st, pid);
     setup_from_parent(spec, pid);
     send_go(parent_end.get(), pid);
     expect_frame(pid, parent_end.get(), sync::Type::ready);
-    save_state(dir, pid, bundle, spec);
+    save_state(dir, st);
     write_pid_file(opts.pid_file, pid);
     commit(parent_end.get());
-    kill_init.dismiss();
-    remove_dir.dismiss();
+    rollback.dismiss();
     report_not_applied(spec);
     return pid;
 }
@@ -296,28 +314,43 @@ void kill_container(const std::string& root, const std::string& id, int sig) {
 }
 
 // runtime.md, "Delete": a container that is not stopped MUST NOT be deleted (--force kills it).
+// --force of a container that is not there succeeds, as runc's does: containerd's shim relies on
+// it to make delete idempotent.
 void delete_container(const std::string& root, const std::string& id, bool force) {
-    ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::exclusive);
-    State st = dir.read_state();
-    if (Status s = dir.status(st); s != Status::stopped) {
-        if (!force) wrong_status(id, s, "stop it first, or use delete --force");
-        kill_and_wait(st);
-    }
-    dir.remove();
+    std::optional<ContainerDir> found = ContainerDir::find(root, id, ContainerDir::Lock::exclusive);
+    if (!found && force) return;
+    ContainerDir dir =
+        found ? std::move(*found) : ContainerDir::open(root, id, ContainerDir::Lock::none);
+    State st = force ? state_or_stopped(dir) : dir.read_state();
+    if (Status s = dir.status(st); s != Status::stopped && !force)
+        wrong_status(id, s, "stop it first, or use delete --force");
+    destroy(dir, st);
+}
+
+// runc's `list --format json` fields, which engines read.
+ordered_json list_entry(const State& s, Status status) {
+    return {{"ociVersion", s.oci_version},
+            {"id", s.id},
+            {"pid", status == Status::stopped ? 0 : s.pid},
+            {"status", status_name(status)},
+            {"bundle", s.bundle},
+            {"rootfs", s.rootfs},
+            {"created", s.created},
+            {"annotations", s.annotations},
+            {"owner", s.owner}};
 }
 
 // No lock: state.json is replaced atomically, so each read sees a whole one. A directory without
-// one is a create in progress or a delete under way, and is left out.
+// one whose lock is held is a create in progress, and is left out; one that nobody holds is a
+// create that was killed, listed as stopped. A corrupt state.json is listed too, with a warning.
 void list_containers(const std::string& root, const std::string& format, bool quiet) {
     std::vector<ordered_json> states;
     for (const auto& id : list_ids(root)) {
-        try {
-            ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::none);
-            State st = dir.read_state();
-            states.push_back(list_entry(st, dir.status(st)));
-        } catch (const Error&) {
-            continue;
-        }
+        std::optional<ContainerDir> dir = ContainerDir::find(root, id, ContainerDir::Lock::none);
+        if (!dir) continue; // deleted since list_ids
+        State st = state_or_stopped(*dir);
+        if (st.pid == 0 && dir->locked_by_another()) continue;
+        states.push_back(list_entry(st, dir->status(st)));
     }
     if (quiet) {
         for (const auto& s : states)

@@ -83,17 +83,6 @@ int init_exit_status(pid_t pid) {
     return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1;
 }
 
-// Undo a clone: through the pidfd, which cannot hit another process even if init was reaped
-// already and its pid reused; then reap it (ECHILD if it was).
-void kill_and_reap(int pidfd, pid_t pid) {
-    try {
-        sys::pidfd_send_signal(pidfd, SIGKILL, pid);
-    } catch (const Error&) {
-        // Already gone.
-    }
-    ::waitpid(pid, nullptr, 0);
-}
-
 // Wait for init's next frame of type `want`; an error frame (or EOF) becomes init's error.
 void expect_frame(pid_t pid, int sync_fd, sync::Type want) {
     try {
@@ -135,20 +124,29 @@ std::string current_user() {
     return std::to_string(uid);
 }
 
-// runtime.md, "State": what every later command needs to find and recognise this container. The
-// config is kept too: start and delete run its hooks even if the bundle is gone by then.
-void save_state(const ContainerDir& dir, pid_t pid, const std::string& bundle, const Spec& spec) {
-    write_file_atomic(dir.path() + "/config.json", read_file(bundle + "/config.json"), 0600);
+// runtime.md, "State": what every later command needs to find and recognise this container,
+// filled in as create goes (pid 0 until init exists).
+State new_state(const std::string& id, const std::string& bundle, const std::string& rootfs,
+                const Spec& spec) {
     State s;
-    s.id = dir.id();
+    s.id = id;
+    s.bundle = bundle;
+    s.rootfs = rootfs;
+    s.annotations = spec.annotations;
+    s.owner = current_user();
+    return s;
+}
+
+// The pid and start time together name init: a pid alone may be reused once it exits.
+void record_init(State& s, pid_t pid) {
     s.pid = pid;
     s.start_time = read_proc_stat(pid).value_or(ProcStat{}).start_time;
-    s.bundle = bundle;
-    // config.md, root.path: absolute, or relative to the bundle.
-    s.rootfs = spec.root.path.starts_with('/') ? spec.root.path : bundle + "/" + spec.root.path;
-    s.annotations = spec.annotations;
+}
+
+// The config is kept too: start and delete run its hooks even if the bundle is gone by then.
+void save_state(const ContainerDir& dir, State& s) {
+    write_file_atomic(dir.path() + "/config.json", read_file(s.bundle + "/config.json"), 0600);
     s.created = log::now_rfc3339();
-    s.owner = current_user();
     dir.write_state(s);
 }
 
@@ -169,6 +167,51 @@ void commit(int sync_fd) {
 
 [[noreturn]] void wrong_status(const std::string& id, Status s, std::string_view rule) {
     throw Error("container " + quote(id) + " is " + status_name(s) + ": " + std::string(rule));
+}
+
+// runtime.md, lifecycle steps 12 and 13: the one teardown, for `delete` and for a create that
+// failed, or was killed and is deleted later. In this order: kill every process of the
+// container; remove the state directory; then run the poststop hooks (if `spec`: a create runs
+// them only once its create hooks began). Each step acts on what is there, so a container that
+// got halfway is torn down as far as it got. The mounts are init's, in its own mount namespace:
+// they go with its last process. Phase 4 adds one step, after the processes: remove the cgroup.
+void destroy(const ContainerDir& dir, const State& st, const Spec* spec) {
+    kill_and_wait(st);
+    dir.remove();
+    if (spec)
+        run_hooks_warn_only(
+            spec->hooks.poststop, "poststop",
+            hook_state(dir.id(), st.pid, st.bundle, spec->annotations, Status::stopped));
+}
+
+// A create that fails before it commits is torn down by destroy(); its error is the one the user
+// sees, so a failure of the teardown itself is a warning.
+void roll_back(const ContainerDir& dir, const State& st, const Spec* spec) noexcept {
+    try {
+        destroy(dir, st, spec);
+    } catch (const std::exception& e) {
+        log::warn(std::string("rolling back create: ") + e.what());
+    }
+}
+
+// A corrupt state.json names no process: list shows that container as stopped and delete
+// --force removes what is left of it, both with a warning that names the error.
+State state_or_stopped(const ContainerDir& dir) {
+    try {
+        return dir.read_state();
+    } catch (const Error& e) {
+        log::warn("container " + quote(dir.id()) + ": " + e.what());
+        State s;
+        s.id = dir.id();
+        return s;
+    }
+}
+
+// The config create saved; a create killed before it saved one ran no create hooks, so it needs
+// no poststop either.
+std::optional<Spec> saved_config(const ContainerDir& dir) {
+    if (!path_exists(dir.path() + "/config.json")) return std::nullopt;
+    return dir.read_config();
 }
 
 // runtime.md, "Start": open the FIFO for reading. O_NONBLOCK, so that this open returns at once
@@ -213,20 +256,6 @@ void start_in_foreground(const CreateOptions& opts, pid_t pid) {
     }
 }
 
-// What runc's `list --format json` prints of a container: its state, with the rootfs, in runc's
-// order.
-ordered_json list_entry(const State& s, Status status) {
-    ordered_json state = oci_state(s, status);
-    ordered_json entry;
-    for (const char* key : {"ociVersion", "id", "pid", "status", "bundle"})
-        entry[key] = state[key];
-    entry["rootfs"] = s.rootfs;
-    entry["created"] = s.created;
-    if (!s.annotations.empty()) entry["annotations"] = s.annotations;
-    entry["owner"] = s.owner;
-    return entry;
-}
-
 void print_table(const std::vector<ordered_json>& states) {
     const char* cols[] = {"id", "pid", "status", "bundle", "created", "owner"};
     std::vector<std::vector<std::string>> rows = {
@@ -258,42 +287,33 @@ Created create_container(const CreateOptions& opts) {
     check_spec(spec, plan, opts);
 
     ContainerDir dir = ContainerDir::create(opts.root, opts.id);
-    // runtime.md, lifecycle steps 3-5: once the create hooks begin (and may have set something up
-    // for the container, a network say), a failed create goes on at step 12: the guards below
-    // destroy the container, then this one runs the poststop hooks (step 13).
-    pid_t pid = 0;
-    bool hooks_began = false;
-    ScopeGuard poststop([&] {
-        if (hooks_began)
-            run_hooks_warn_only(
-                spec.hooks.poststop, "poststop",
-                hook_state(opts.id, pid, bundle, spec.annotations, Status::stopped));
-    });
-    ScopeGuard remove_dir([&] { dir.remove(); });
+    // runtime.md, lifecycle step 12: until it commits, a failed create is destroyed as far as it
+    // got; once the create hooks began (and may have set something up, a network say), the
+    // poststop hooks run too (step 13).
+    State st = new_state(opts.id, bundle, spec.root.path, spec);
+    const Spec* poststop = nullptr;
+    ScopeGuard rollback([&] { roll_back(dir, st, poststop); });
     make_exec_fifo(dir);
     Console console = open_console(spec.process.terminal, opts.console_socket);
     InitContext ctx{spec, plan, opts.id, bundle, dir.fifo_path()};
     ctx.console_fd = console.init_end ? console.init_end.get() : -1;
     ctx.no_pivot = opts.no_pivot;
     auto [parent_end, child_end] = sys::socketpair();
-    sys::Cloned init = spawn_init(ctx, plan, dir, parent_end, child_end);
-    pid = init.pid;
+    pid_t pid = spawn_init(ctx, plan, dir, parent_end, child_end).pid;
+    record_init(st, pid);
     console.init_end.reset();
-    ScopeGuard kill_init([&] { kill_and_reap(init.pidfd.get(), pid); });
     setup_from_parent(spec, pid);
     send_go(parent_end.get(), pid);
     expect_frame(pid, parent_end.get(), sync::Type::mounted);
-    hooks_began = true;
+    poststop = &spec;
     run_create_hooks(pid, parent_end.get(), opts.id, bundle, spec);
     expect_frame(pid, parent_end.get(), sync::Type::ready);
     Created created{pid, {}};
     if (console.our_end) created.pty_master = receive_pty_master(console.our_end.get());
-    save_state(dir, pid, bundle, spec);
+    save_state(dir, st);
     write_pid_file(opts.pid_file, pid);
     commit(parent_end.get());
-    kill_init.dismiss();
-    remove_dir.dismiss();
-    poststop.dismiss();
+    rollback.dismiss();
     report_not_applied(spec);
     return created;
 }
@@ -347,33 +367,44 @@ void kill_container(const std::string& root, const std::string& id, int sig) {
 }
 
 // runtime.md, "Delete": a container that is not stopped MUST NOT be deleted (--force kills it).
+// --force of a container that is not there succeeds, as runc's does: containerd's shim relies on
+// it to make delete idempotent.
 void delete_container(const std::string& root, const std::string& id, bool force) {
-    ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::exclusive);
-    State st = dir.read_state();
-    if (Status s = dir.status(st); s != Status::stopped) {
-        if (!force) wrong_status(id, s, "stop it first, or use delete --force");
-        kill_and_wait(st);
-    }
-    Spec spec = dir.read_config();
-    dir.remove();
-    // config.md, poststop: after the container is deleted, before delete returns. A failure is a
-    // warning: the container is gone either way.
-    run_hooks_warn_only(spec.hooks.poststop, "poststop",
-                        hook_state(id, st.pid, st.bundle, spec.annotations, Status::stopped));
+    std::optional<ContainerDir> found = ContainerDir::find(root, id, ContainerDir::Lock::exclusive);
+    if (!found && force) return;
+    ContainerDir dir =
+        found ? std::move(*found) : ContainerDir::open(root, id, ContainerDir::Lock::none);
+    State st = force ? state_or_stopped(dir) : dir.read_state();
+    if (Status s = dir.status(st); s != Status::stopped && !force)
+        wrong_status(id, s, "stop it first, or use delete --force");
+    std::optional<Spec> spec = saved_config(dir);
+    destroy(dir, st, spec ? &*spec : nullptr);
+}
+
+// runc's `list --format json` fields, which engines read.
+ordered_json list_entry(const State& s, Status status) {
+    return {{"ociVersion", s.oci_version},
+            {"id", s.id},
+            {"pid", status == Status::stopped ? 0 : s.pid},
+            {"status", status_name(status)},
+            {"bundle", s.bundle},
+            {"rootfs", s.rootfs},
+            {"created", s.created},
+            {"annotations", s.annotations},
+            {"owner", s.owner}};
 }
 
 // No lock: state.json is replaced atomically, so each read sees a whole one. A directory without
-// one is a create in progress or a delete under way, and is left out.
+// one whose lock is held is a create in progress, and is left out; one that nobody holds is a
+// create that was killed, listed as stopped. A corrupt state.json is listed too, with a warning.
 void list_containers(const std::string& root, const std::string& format, bool quiet) {
     std::vector<ordered_json> states;
     for (const auto& id : list_ids(root)) {
-        try {
-            ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::none);
-            State st = dir.read_state();
-            states.push_back(list_entry(st, dir.status(st)));
-        } catch (const Error&) {
-            continue;
-        }
+        std::optional<ContainerDir> dir = ContainerDir::find(root, id, ContainerDir::Lock::none);
+        if (!dir) continue; // deleted since list_ids
+        State st = state_or_stopped(*dir);
+        if (st.pid == 0 && dir->locked_by_another()) continue;
+        states.push_back(list_entry(st, dir->status(st)));
     }
     if (quiet) {
         for (const auto& s : states)

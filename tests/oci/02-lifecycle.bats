@@ -289,9 +289,9 @@ teardown() {
     assert_success
     assert_equal "$(jq -r 'map(.id + "=" + .status) | join(" ")' <<<"$output")" "one=created two=running"
     assert_equal "$(jq -r '.[1].pid' <<<"$output")" "$(rung state two | jq .pid)"
-    # runc's fields, in runc's order (annotations only when there are some).
+    # runc's fields, in runc's order.
     assert_equal "$(jq -c '.[0] | keys_unsorted' <<<"$output")" \
-        '["ociVersion","id","pid","status","bundle","rootfs","created","owner"]'
+        '["ociVersion","id","pid","status","bundle","rootfs","created","annotations","owner"]'
     assert_equal "$(jq -r '.[0].rootfs' <<<"$output")" "$ROOTFS"
 
     run rung list -q

@@ -115,8 +115,13 @@ TEST_CASE("the state directory: one create per ID, lookups, removal, listing") {
         CHECK(dir.path() == root.path + "/c1");
         CHECK_THROWS_WITH_AS(ContainerDir::create(root.path, "c1"),
                              "container \"c1\" already exists", Error);
-        // No state.json yet: to other commands the container does not exist.
-        CHECK_THROWS_WITH_AS(dir.read_state(), "container \"c1\" does not exist", Error);
+        // No state.json yet (a create in progress, or one that was killed): a container with
+        // no process, stopped, that another process holds locked while the create runs.
+        CHECK(dir.read_state().id == "c1");
+        CHECK(dir.read_state().pid == 0);
+        CHECK(dir.status(dir.read_state()) == Status::stopped);
+        CHECK(ContainerDir::open(root.path, "c1", ContainerDir::Lock::none).locked_by_another());
+        CHECK_FALSE(ContainerDir::find(root.path, "nope", ContainerDir::Lock::none));
         State s;
         s.id = "c1";
         s.pid = ::getpid();
