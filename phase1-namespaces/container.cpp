@@ -4,6 +4,7 @@
 // execve(), then waits for the container to exit while forwarding SIGINT and SIGTERM to it.
 #include "container.hpp"
 
+#include "foreground.hpp"
 #include "init.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
@@ -11,13 +12,9 @@
 #include "rung/sync.hpp"
 #include "rung/sys.hpp"
 
-#include <csignal>
-#include <cstring>
 #include <sched.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 namespace rung {
 namespace {
@@ -33,62 +30,31 @@ void check_rootfs(const std::string& rootfs) {
     if (!S_ISDIR(st.st_mode)) throw Error("rootfs " + quote(rootfs), ENOTDIR);
 }
 
-// Block the signals the parent handles and read them from a signalfd instead: no handler, no
-// global pid for a handler to read, and no race between fork and handler installation. init
-// inherits the mask and clears it just before execve.
-unique_fd block_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int sig : {SIGINT, SIGTERM, SIGCHLD})
-        sigaddset(&set, sig);
-    check(sigprocmask(SIG_BLOCK, &set, nullptr), "sigprocmask");
-    return unique_fd(check(signalfd(-1, &set, SFD_CLOEXEC), "signalfd"));
-}
-
 pid_t spawn_init(const RunOptions& opts, unique_fd& parent_end, unique_fd& child_end) {
-    log::trace("parent", "runtime-spec: config-linux.md, namespaces", "clone3(",
-               sys::clone_flags_string(kNamespaces), "|SIGCHLD)");
-    pid_t pid = sys::clone_process(kNamespaces);
+    log::step("config-linux.md: namespaces", "clone3(", sys::clone_flags_string(kNamespaces),
+              "|SIGCHLD)");
+    sys::CloneArgs args;
+    args.flags = kNamespaces;
+    pid_t pid = sys::clone_process(args).pid;
     if (pid == 0) {
+        log::set_actor("init");
         parent_end.reset();
         container_init(opts, child_end.get());
     }
     child_end.reset();
-    log::trace("parent", "", "init is pid ", pid, " on the host, pid 1 inside");
+    log::step("", "init is pid ", pid, " on the host, pid 1 inside");
     return pid;
 }
 
 // init sends one error frame if it fails, and nothing if it reaches execve: CLOEXEC closes its
 // end of the socket, so EOF means the container's command is running.
 void wait_for_exec(pid_t pid, int sync_fd) {
-    auto frame = sync::receive(sync_fd);
-    if (!frame) return;
-    int status = sys::wait_for(pid);
-    Error e(frame->message, frame->err);
-    e.add_context("init").set_exit_status(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
-    throw e;
-}
-
-// Forward SIGINT and SIGTERM until init exits. Note that a PID 1 ignores any signal it has no
-// handler for, so `sleep` as PID 1 will not die of a forwarded SIGTERM; a shell with a trap will.
-int forward_signals_until_exit(pid_t pid, int sigfd) {
-    for (;;) {
-        signalfd_siginfo si;
-        ssize_t n = ::read(sigfd, &si, sizeof si);
-        if (n == -1 && errno == EINTR) continue;
-        if (n != static_cast<ssize_t>(sizeof si)) throw_errno("read signalfd");
-        int sig = static_cast<int>(si.ssi_signo);
-        if (sig == SIGCHLD) {
-            int status = 0;
-            if (::waitpid(pid, &status, WNOHANG) == pid) {
-                log::trace("parent", "", "waitpid(", pid, ") = exit code ",
-                           sys::exit_code_of(status));
-                return sys::exit_code_of(status);
-            }
-            continue;
-        }
-        log::trace("parent", "", "kill(", pid, ", ", strsignal(sig), ")   # forwarded");
-        ::kill(pid, sig);
+    try {
+        sync::expect(sync_fd, sync::Type::eof, "parent");
+    } catch (Error& e) {
+        int status = sys::wait_for(pid);
+        e.add_context("init").set_exit_status(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+        throw;
     }
 }
 

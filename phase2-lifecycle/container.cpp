@@ -12,7 +12,10 @@
 // which rung reports as stopped. `rung run` is init's parent and reaps it itself.
 #include "container.hpp"
 
+#include "foreground.hpp"
 #include "init.hpp"
+#include "preflight.hpp"
+#include "processes.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
@@ -22,19 +25,12 @@
 #include "spec.hpp"
 #include "state.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <csignal>
-#include <cstdlib>
-#include <cstring>
 #include <fcntl.h>
 #include <iostream>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,29 +40,6 @@ namespace {
 // Phase 2 creates phase 1's namespaces; linux.namespaces in config.json takes over in phase 3.
 constexpr unsigned long kNamespaces =
     CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
-
-// How long delete --force waits for a SIGKILLed container to be gone.
-constexpr int kKillTimeoutMs = 10000;
-
-// runtime-spec state: bundle is an absolute path. Resolve it now, while "." still means the
-// caller's directory.
-std::string absolute_bundle(const std::string& bundle) {
-    char* resolved = ::realpath(bundle.c_str(), nullptr);
-    if (!resolved) throw_errno("bundle " + quote(bundle));
-    std::string out(resolved);
-    std::free(resolved);
-    if (!is_directory(out)) throw Error("bundle " + quote(bundle), ENOTDIR);
-    return out;
-}
-
-// config.md, root.path: absolute, or relative to the bundle; a directory MUST exist there.
-std::string check_rootfs(const std::string& bundle, const std::string& path) {
-    std::string rootfs = path[0] == '/' ? path : bundle + "/" + path;
-    struct stat st;
-    if (::stat(rootfs.c_str(), &st) == -1) throw_errno("root.path " + quote(rootfs));
-    if (!S_ISDIR(st.st_mode)) throw Error("root.path " + quote(rootfs), ENOTDIR);
-    return rootfs;
-}
 
 // config.md wants an error for a property the runtime cannot apply; a tutorial phase cannot
 // apply most of them yet, so it names them in one warning with the phase that adds each, once
@@ -85,19 +58,21 @@ void make_exec_fifo(const ContainerDir& dir) {
     sys::mkfifo(dir.fifo_path(), 0600);
 }
 
-pid_t spawn_init(const Spec& spec, const std::string& rootfs, ContainerDir& dir,
-                 unique_fd& parent_end, unique_fd& child_end) {
+sys::Cloned spawn_init(const Spec& spec, const std::string& rootfs, ContainerDir& dir,
+                       unique_fd& parent_end, unique_fd& child_end) {
     log::trace("rung", "runtime-spec: config-linux.md, namespaces", "clone3(",
-               sys::clone_flags_string(kNamespaces), "|SIGCHLD)");
-    pid_t pid = sys::clone_process(kNamespaces);
-    if (pid == 0) {
+               sys::clone_flags_string(kNamespaces), "|CLONE_PIDFD, SIGCHLD)");
+    sys::CloneArgs args;
+    args.flags = kNamespaces;
+    sys::Cloned init = sys::clone_process(args);
+    if (init.pid == 0) {
         parent_end.reset();
         dir.drop_lock(); // else init would keep the container locked until it execs
         container_init(spec, rootfs, dir.fifo_path(), child_end.get());
     }
     child_end.reset();
-    log::trace("rung", "", "init is pid ", pid, " on the host, pid 1 inside");
-    return pid;
+    log::trace("rung", "", "init is pid ", init.pid, " on the host, pid 1 inside");
+    return init;
 }
 
 // Reap a failed init and return the status rung should exit with: init's own (127 for a
@@ -107,27 +82,26 @@ int init_exit_status(pid_t pid) {
     return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1;
 }
 
-// Undo a clone: through the pidfd, which cannot hit another process even if init was reaped
-// already and its pid reused; then reap it (ECHILD if it was).
-void kill_and_reap(int pidfd, pid_t pid) {
+// Wait for init's next frame of type `want`; an error frame (or EOF) becomes init's error.
+void expect_frame(pid_t pid, int sync_fd, sync::Type want) {
     try {
-        sys::pidfd_send_signal(pidfd, SIGKILL, pid);
-    } catch (const Error&) {
-        // Already gone.
+        sync::expect(sync_fd, want, "rung");
+    } catch (Error& e) {
+        e.add_context("init").set_exit_status(init_exit_status(pid));
+        throw;
     }
-    ::waitpid(pid, nullptr, 0);
 }
 
-// init sends `ready` when lifecycle step 2 is done, or one error frame and exits.
-void wait_for_ready(pid_t pid, int sync_fd) {
-    auto frame = sync::receive(sync_fd);
-    if (frame && frame->type == sync::Type::ready) {
-        log::trace("rung", "runtime.md: Create", "recv(sync) = ready");
-        return;
-    }
-    Error e = frame ? Error(frame->message, frame->err) : Error("exited before it was ready");
-    e.add_context("init").set_exit_status(init_exit_status(pid));
-    throw e;
+// What the runtime does to init from outside, between clone and "go", while init waits and has
+// touched nothing yet (nsjail's initParent, crun's libcrun_cgroup_enter). There is no such step
+// yet; the list grows here: phase 4 places init in its cgroup and applies linux.resources, and
+// phase 5 writes its uid_map, setgroups and gid_map.
+void setup_from_parent(const Spec& /*spec*/, pid_t /*pid*/) {}
+
+// Let init go on, and tell it its pid as the host sees it: the state its hooks receive names it.
+void send_go(int sync_fd, pid_t pid) {
+    log::trace("rung", "", "send(sync, go, pid ", pid, ")");
+    sync::send(sync_fd, sync::Frame{sync::Type::go, 0, pid, {}});
 }
 
 std::string current_user() {
@@ -138,16 +112,27 @@ std::string current_user() {
     return std::to_string(uid);
 }
 
-// runtime.md, "State": what every later command needs to find and recognise this container.
-void save_state(const ContainerDir& dir, pid_t pid, const std::string& bundle, const Spec& spec) {
+// runtime.md, "State": what every later command needs to find and recognise this container,
+// filled in as create goes (pid 0 until init exists).
+State new_state(const std::string& id, const std::string& bundle, const std::string& rootfs,
+                const Spec& spec) {
     State s;
-    s.id = dir.id();
+    s.id = id;
+    s.bundle = bundle;
+    s.rootfs = rootfs;
+    s.annotations = spec.annotations;
+    s.owner = current_user();
+    return s;
+}
+
+// The pid and start time together name init: a pid alone may be reused once it exits.
+void record_init(State& s, pid_t pid) {
     s.pid = pid;
     s.start_time = read_proc_stat(pid).value_or(ProcStat{}).start_time;
-    s.bundle = bundle;
-    s.annotations = spec.annotations;
+}
+
+void save_state(const ContainerDir& dir, State& s) {
     s.created = log::now_rfc3339();
-    s.owner = current_user();
     dir.write_state(s);
 }
 
@@ -159,8 +144,48 @@ void write_pid_file(const std::string& path, pid_t pid) {
     write_file_atomic(path, std::to_string(pid));
 }
 
+// runtime.md, "Create" is done: state.json and the pid file name init. Until this frame init
+// exits if the runtime goes away, so a create killed at any step leaves no running container.
+void commit(int sync_fd) {
+    log::trace("rung", "runtime.md: Create, committed", "send(sync, committed)");
+    sync::send(sync_fd, sync::Type::committed);
+}
+
 [[noreturn]] void wrong_status(const std::string& id, Status s, std::string_view rule) {
     throw Error("container " + quote(id) + " is " + status_name(s) + ": " + std::string(rule));
+}
+
+// runtime.md, lifecycle step 12: the one teardown, for `delete` and for a create that failed,
+// or was killed and is deleted later. In this order: kill every process of the container; remove
+// the state directory. Each step acts on what is there, so a container that got halfway is torn
+// down as far as it got. The mounts are init's, in its own mount namespace: they go with its
+// last process. Phase 3 adds the poststop hooks, phase 4 the removal of the cgroup.
+void destroy(const ContainerDir& dir, const State& st) {
+    kill_and_wait(st);
+    dir.remove();
+}
+
+// A create that fails before it commits is torn down by destroy(); its error is the one the user
+// sees, so a failure of the teardown itself is a warning.
+void roll_back(const ContainerDir& dir, const State& st) noexcept {
+    try {
+        destroy(dir, st);
+    } catch (const std::exception& e) {
+        log::warn(std::string("rolling back create: ") + e.what());
+    }
+}
+
+// A corrupt state.json names no process: list shows that container as stopped and delete
+// --force removes what is left of it, both with a warning that names the error.
+State state_or_stopped(const ContainerDir& dir) {
+    try {
+        return dir.read_state();
+    } catch (const Error& e) {
+        log::warn("container " + quote(dir.id()) + ": " + e.what());
+        State s;
+        s.id = dir.id();
+        return s;
+    }
 }
 
 // runtime.md, "Start": open the FIFO for reading. O_NONBLOCK, so that this open returns at once
@@ -187,47 +212,11 @@ void read_start_byte(int fifo) {
     log::trace("rung", "runtime.md: Start", "read(fifo) = \"", byte, "\"");
 }
 
-// The FIFO's write end closes when execve succeeds (O_CLOEXEC): EOF with nothing read means the
-// program runs. Anything read is init's error, such as exec "x": Permission denied.
+// The FIFO's write end closes when execve succeeds (O_CLOEXEC): EOF means the program runs. A
+// frame is init's error, such as exec "x": Permission denied, sent as before "ready".
 void wait_for_exec(int fifo) {
-    std::string message;
-    char buf[512];
-    size_t n;
-    while ((n = read_full(fifo, buf, sizeof buf)) > 0)
-        message.append(buf, n);
-    if (!message.empty()) throw Error("init: " + message);
+    with_context("init", [&] { sync::expect(fifo, sync::Type::eof, "rung"); });
     log::trace("rung", "runtime.md: Start, the program runs", "read(fifo) = EOF");
-}
-
-// delete --force (a rung extension; runtime.md's delete refuses a live container): SIGKILL, then
-// wait until the process is gone. When a PID namespace's init dies, the kernel kills every other
-// process in it, so the whole container goes.
-void kill_and_wait(const State& s) {
-    auto pidfd = open_init(s);
-    if (!pidfd) return;
-    log::trace("rung", "rung: delete --force", "pidfd_send_signal(", s.pid, ", SIGKILL)");
-    try {
-        sys::pidfd_send_signal(pidfd->get(), SIGKILL, s.pid);
-    } catch (const Error& e) {
-        if (e.err() != ESRCH) throw;
-    }
-    pollfd p{pidfd->get(), POLLIN, 0};
-    int rc;
-    while ((rc = ::poll(&p, 1, kKillTimeoutMs)) == -1 && errno == EINTR) {
-    }
-    if (rc != 1) throw Error("container process " + std::to_string(s.pid) + " outlived SIGKILL");
-}
-
-// Block the signals `run` forwards and read them from a signalfd instead: no handler, no global
-// pid for a handler to read, and no race between clone and handler installation. init inherits
-// the mask and clears it just before execve.
-unique_fd block_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int sig : {SIGINT, SIGTERM, SIGCHLD})
-        sigaddset(&set, sig);
-    check(sigprocmask(SIG_BLOCK, &set, nullptr), "sigprocmask");
-    return unique_fd(check(signalfd(-1, &set, SFD_CLOEXEC), "signalfd"));
 }
 
 // Start, and if the program could not be exec'd, exit as init did (127: command not found).
@@ -238,29 +227,6 @@ void start_in_foreground(const CreateOptions& opts, pid_t pid) {
         ::kill(pid, SIGKILL); // our unreaped child: the pid cannot have been reused
         e.set_exit_status(init_exit_status(pid));
         throw;
-    }
-}
-
-// Forward SIGINT and SIGTERM until init exits. Note that a PID 1 ignores any signal it has no
-// handler for, so `sleep` as PID 1 will not die of a forwarded SIGTERM; a shell with a trap will.
-int forward_signals_until_exit(pid_t pid, int sigfd) {
-    for (;;) {
-        signalfd_siginfo si;
-        ssize_t n = ::read(sigfd, &si, sizeof si);
-        if (n == -1 && errno == EINTR) continue;
-        if (n != static_cast<ssize_t>(sizeof si)) throw_errno("read signalfd");
-        int sig = static_cast<int>(si.ssi_signo);
-        if (sig == SIGCHLD) {
-            int status = 0;
-            if (::waitpid(pid, &status, WNOHANG) == pid) {
-                log::trace("rung", "", "waitpid(", pid, ") = exit code ",
-                           sys::exit_code_of(status));
-                return sys::exit_code_of(status);
-            }
-            continue;
-        }
-        log::trace("rung", "", "kill(", pid, ", ", sys::signal_name(sig), ")   # forwarded");
-        ::kill(pid, sig);
     }
 }
 
@@ -292,19 +258,24 @@ pid_t create_container(const CreateOptions& opts) {
     std::string bundle = absolute_bundle(opts.bundle);
     Spec spec = load_spec(bundle);
     std::string rootfs = check_rootfs(bundle, spec.root.path);
+    check_process(spec.process, "config.json: process");
 
     ContainerDir dir = ContainerDir::create(opts.root, opts.id);
-    ScopeGuard remove_dir([&] { dir.remove(); });
+    // runtime.md, lifecycle step 12: until it commits, a failed create is destroyed as far as it
+    // got.
+    State st = new_state(opts.id, bundle, rootfs, spec);
+    ScopeGuard rollback([&] { roll_back(dir, st); });
     make_exec_fifo(dir);
     auto [parent_end, child_end] = sys::socketpair();
-    pid_t pid = spawn_init(spec, rootfs, dir, parent_end, child_end);
-    unique_fd pidfd = sys::pidfd_open(pid);
-    ScopeGuard kill_init([&] { kill_and_reap(pidfd.get(), pid); });
-    wait_for_ready(pid, parent_end.get());
-    save_state(dir, pid, bundle, spec);
+    pid_t pid = spawn_init(spec, rootfs, dir, parent_end, child_end).pid;
+    record_init(st, pid);
+    setup_from_parent(spec, pid);
+    send_go(parent_end.get(), pid);
+    expect_frame(pid, parent_end.get(), sync::Type::ready);
+    save_state(dir, st);
     write_pid_file(opts.pid_file, pid);
-    kill_init.dismiss();
-    remove_dir.dismiss();
+    commit(parent_end.get());
+    rollback.dismiss();
     report_not_applied(spec);
     return pid;
 }
@@ -343,28 +314,43 @@ void kill_container(const std::string& root, const std::string& id, int sig) {
 }
 
 // runtime.md, "Delete": a container that is not stopped MUST NOT be deleted (--force kills it).
+// --force of a container that is not there succeeds, as runc's does: containerd's shim relies on
+// it to make delete idempotent.
 void delete_container(const std::string& root, const std::string& id, bool force) {
-    ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::exclusive);
-    State st = dir.read_state();
-    if (Status s = dir.status(st); s != Status::stopped) {
-        if (!force) wrong_status(id, s, "stop it first, or use delete --force");
-        kill_and_wait(st);
-    }
-    dir.remove();
+    std::optional<ContainerDir> found = ContainerDir::find(root, id, ContainerDir::Lock::exclusive);
+    if (!found && force) return;
+    ContainerDir dir =
+        found ? std::move(*found) : ContainerDir::open(root, id, ContainerDir::Lock::none);
+    State st = force ? state_or_stopped(dir) : dir.read_state();
+    if (Status s = dir.status(st); s != Status::stopped && !force)
+        wrong_status(id, s, "stop it first, or use delete --force");
+    destroy(dir, st);
+}
+
+// runc's `list --format json` fields, which engines read.
+ordered_json list_entry(const State& s, Status status) {
+    return {{"ociVersion", s.oci_version},
+            {"id", s.id},
+            {"pid", status == Status::stopped ? 0 : s.pid},
+            {"status", status_name(status)},
+            {"bundle", s.bundle},
+            {"rootfs", s.rootfs},
+            {"created", s.created},
+            {"annotations", s.annotations},
+            {"owner", s.owner}};
 }
 
 // No lock: state.json is replaced atomically, so each read sees a whole one. A directory without
-// one is a create in progress or a delete under way, and is left out.
+// one whose lock is held is a create in progress, and is left out; one that nobody holds is a
+// create that was killed, listed as stopped. A corrupt state.json is listed too, with a warning.
 void list_containers(const std::string& root, const std::string& format, bool quiet) {
     std::vector<ordered_json> states;
     for (const auto& id : list_ids(root)) {
-        try {
-            ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::none);
-            State st = dir.read_state();
-            states.push_back(oci_state(st, dir.status(st)));
-        } catch (const Error&) {
-            continue;
-        }
+        std::optional<ContainerDir> dir = ContainerDir::find(root, id, ContainerDir::Lock::none);
+        if (!dir) continue; // deleted since list_ids
+        State st = state_or_stopped(*dir);
+        if (st.pid == 0 && dir->locked_by_another()) continue;
+        states.push_back(list_entry(st, dir->status(st)));
     }
     if (quiet) {
         for (const auto& s : states)
@@ -379,42 +365,13 @@ void list_containers(const std::string& root, const std::string& format, bool qu
 int run_container(const CreateOptions& opts) {
     unique_fd sigfd = block_signals();
     pid_t pid = create_container(opts);
+    // A failure deletes the container whatever --keep says; a process that exited does not.
     ScopeGuard remove([&] { delete_container(opts.root, opts.id, true); });
     start_in_foreground(opts, pid);
     int code = forward_signals_until_exit(pid, sigfd.get());
     remove.dismiss();
-    delete_container(opts.root, opts.id, false);
+    if (!opts.keep) delete_container(opts.root, opts.id, false);
     return code;
-}
-
-// command-line-interface.md, kill: TERM and KILL MUST be supported; more names MAY be. rung takes
-// every name glibc knows, with or without SIG, in any case; real-time signals as RTMIN, RTMIN+n,
-// RTMAX-n or RTMAX; and numbers.
-int parse_signal(std::string_view name) {
-    auto number = [](std::string_view digits) {
-        int n = -1;
-        auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-        return ec == std::errc() && p == digits.data() + digits.size() ? n : -1;
-    };
-    std::string upper(name);
-    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-    std::string_view s = upper;
-    if (s.starts_with("SIG")) s.remove_prefix(3);
-    int sig = -1;
-    bool realtime = s.starts_with("RTM");
-    if (number(s) >= 0)
-        sig = number(s);
-    else if (s == "RTMIN" || s == "RTMAX")
-        sig = s == "RTMIN" ? SIGRTMIN : SIGRTMAX;
-    else if (s.starts_with("RTMIN+") && number(s.substr(6)) >= 0)
-        sig = SIGRTMIN + number(s.substr(6));
-    else if (s.starts_with("RTMAX-") && number(s.substr(6)) >= 0)
-        sig = SIGRTMAX - number(s.substr(6));
-    for (int i = 1; sig == -1 && i < SIGRTMIN; ++i)
-        if (const char* abbrev = sigabbrev_np(i); abbrev && s == abbrev) sig = i;
-    if (sig < 1 || sig > SIGRTMAX || (realtime && sig < SIGRTMIN))
-        throw Error("unknown signal " + quote(name));
-    return sig;
 }
 
 } // namespace rung

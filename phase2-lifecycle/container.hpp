@@ -4,7 +4,6 @@
 #include "rung/json.hpp"
 
 #include <string>
-#include <string_view>
 #include <sys/types.h>
 
 namespace rung {
@@ -14,6 +13,7 @@ struct CreateOptions {
     std::string id;
     std::string bundle = "."; // --bundle: holds config.json
     std::string pid_file;     // --pid-file: receives the init's pid (empty: none)
+    bool keep = false;        // run --keep: do not delete the container after it exits
 };
 
 // create: the container up to the point where only exec is left, then return init's host pid.
@@ -32,9 +32,5 @@ void list_containers(const std::string& root, const std::string& format, bool qu
 // run: create, start, wait in the foreground forwarding SIGINT and SIGTERM, delete. Returns the
 // shell-style exit code of the process (its status, or 128+N for death by signal N).
 int run_container(const CreateOptions& opts);
-
-// A signal by name or number: "KILL", "SIGKILL", "kill" and "9" are all SIGKILL; "RTMIN+2"
-// works too. Throws an Error naming anything else.
-int parse_signal(std::string_view name);
 
 } // namespace rung

@@ -7,6 +7,7 @@
 // on the exec FIFO until `rung start` opens it, and only then execs the user's program.
 #include "init.hpp"
 
+#include "process.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
@@ -16,33 +17,11 @@
 
 #include <csignal>
 #include <fcntl.h>
-#include <filesystem>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rung {
 namespace {
-
-// What execvp(3) searches when the environment has no PATH.
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-// runtime-linux.md, "File descriptors": only stdin, stdout and stderr stay open for the
-// application. rung opens all its own fds O_CLOEXEC, so they vanish at execve. What our caller
-// let us inherit (no FD_CLOEXEC) is closed now: a created container must not hold, say, a pipe
-// whose other end its caller reads until EOF.
-void close_inherited_fds() {
-    std::vector<int> inherited;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        int fd = std::stoi(entry.path().filename());
-        int flags = ::fcntl(fd, F_GETFD);
-        if (fd > STDERR_FILENO && flags != -1 && !(flags & FD_CLOEXEC)) inherited.push_back(fd);
-    }
-    for (int fd : inherited) {
-        log::trace("init", "runtime-linux.md: File descriptors", "close(", fd, ")");
-        unique_fd(fd).reset();
-    }
-}
 
 // CLONE_NEWNS gives init a copy of the host's mount table, but copies of shared mounts stay
 // joined to the host's peer group: a mount made here would appear on the host too. Make every
@@ -97,40 +76,10 @@ void enter_cwd(const std::string& cwd) {
     sys::chdir(cwd);
 }
 
-// A shell's convention for a command it cannot run: 127 not found, 126 found but not executable.
-Error exec_error(const std::string& file, int err) {
-    Error e("exec " + quote(file), err);
-    e.set_exit_status(err == ENOENT ? 127 : 126);
-    return e;
-}
-
-// What execvp(3) would run: a directory of the same name earlier in PATH is passed over.
-bool is_executable_file(const std::string& path) {
-    struct stat st;
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-           ::access(path.c_str(), X_OK) == 0;
-}
-
-// config.md, process.args: args[0] has execvp's semantics, searched in the container's PATH (from
-// process.env, never the runtime's), inside the new root. Done at create, so that a command that
-// is not there fails create rather than start.
-std::string find_executable(const std::string& cmd, const std::vector<std::string>& env) {
-    std::string path = kDefaultPath;
-    for (const auto& e : env)
-        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
-    if (cmd.find('/') != std::string::npos) {
-        if (::access(cmd.c_str(), X_OK) == 0) return cmd;
-        throw exec_error(cmd, errno);
-    }
-    for (size_t start = 0;;) {
-        size_t end = path.find(':', start);
-        std::string dir = path.substr(start, end - start);
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
-        if (is_executable_file(candidate)) return candidate;
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    throw Error("exec " + quote(cmd) + ": executable file not found in $PATH").set_exit_status(127);
+// Before init touches anything, the runtime runs its parent-side steps (phase 4: the cgroup,
+// phase 5: the uid and gid maps) and says "go", with our pid as the host sees it.
+pid_t wait_for_go(int sync_fd) {
+    return sync::expect(sync_fd, sync::Type::go, "init").pid;
 }
 
 // runtime.md, lifecycle step 2 is done: the environment exists and the program has not run.
@@ -140,11 +89,17 @@ void report_ready(int sync_fd) {
     sync::send(sync_fd, sync::Type::ready);
 }
 
+// Create is a transaction: it is done once the runtime has written state.json and the pid file.
+// If the runtime dies before that (EOF), nothing could ever start or delete this init: exit.
+void wait_for_commit(int sync_fd) {
+    sync::expect(sync_fd, sync::Type::committed, "init");
+}
+
 // runtime.md, "Start". Opening a FIFO for writing blocks in the kernel until someone opens it
 // for reading, and that someone is `rung start`. The FIFO is reopened through the container's
 // own /proc: /proc/self/fd/N of the O_PATH fd leads to the inode, whatever our root is now. One
 // byte tells start we are off. The write end stays open until execve closes it (O_CLOEXEC):
-// start reads EOF when the program runs, or the error text if execve fails.
+// start reads EOF when the program runs, or an error frame if execve fails.
 unique_fd wait_for_start(int held_fifo) {
     std::string path = "/proc/self/fd/" + std::to_string(held_fifo);
     log::trace("init", "runtime.md: Start, blocks until start opens the FIFO", "open(", quote(path),
@@ -155,42 +110,16 @@ unique_fd wait_for_start(int held_fifo) {
     return fifo;
 }
 
-// config.md, process: args and env exactly as given; the environment is the container's, not the
-// runtime's.
-[[noreturn]] void exec_process(const std::string& file, const Process& process) {
-    std::vector<char*> argv, envp;
-    for (const auto& a : process.args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : process.env)
-        envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-
-    // `rung run` blocked signals to forward them; the container starts with none blocked.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-
-    log::trace("init", "runtime-spec: process.args", "execve(", quote(file), ", ",
-               process.args.size(), " args, ", process.env.size(), " env)");
-    ::execve(file.c_str(), argv.data(), envp.data());
-    throw exec_error(file, errno);
-}
-
-// Before start, the parent reads the sync socket; after start, `rung start` reads the FIFO.
-void report_failure(int sync_fd, int started_fd, const Error& e) noexcept {
-    if (started_fd < 0) {
-        sync::send(sync_fd, sync::Type::error, e.err(), e.message());
-        return;
+// One transport for every error: an error frame, on the sync socket before start, and on the
+// exec FIFO after it, where `rung start` reads it.
+void report_failure(int sync_fd, int started_fd, const std::exception& e) noexcept {
+    if (started_fd >= 0) {
+        // If start went away, the write fails instead of killing us with SIGPIPE; init exits
+        // next anyway, so the ignored disposition never reaches a program.
+        ::signal(SIGPIPE, SIG_IGN);
+        sync_fd = started_fd;
     }
-    // If start went away, the write fails instead of killing us with SIGPIPE; init exits next
-    // anyway, so the ignored disposition never reaches a program.
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        write_full(started_fd, e.what());
-    } catch (...) {
-        // Nobody to tell; the exit status still does.
-    }
+    sync::send_error(sync_fd, e);
 }
 
 } // namespace
@@ -199,24 +128,23 @@ void container_init(const Spec& spec, const std::string& rootfs, const std::stri
                     int sync_fd) {
     unique_fd started; // the FIFO's write end, once start has opened it
     try {
-        close_inherited_fds();
+        wait_for_go(sync_fd);
+        close_inherited_fds("init");
         make_mounts_private();
         set_hostname(spec.hostname);
         unique_fd fifo = hold_exec_fifo(fifo_path);
         enter_rootfs(rootfs);
         mount_proc();
         enter_cwd(spec.process.cwd);
-        std::string file = find_executable(spec.process.args[0], spec.process.env);
+        find_executable(spec.process.args[0], spec.process.env); // fail create, not start
         report_ready(sync_fd);
+        wait_for_commit(sync_fd);
         started = wait_for_start(fifo.get());
-        exec_process(file, spec.process);
-    } catch (const Error& e) {
-        report_failure(sync_fd, started.get(), e);
-        ::_exit(e.exit_status());
+        exec_process(spec.process);
     } catch (const std::exception& e) {
-        report_failure(sync_fd, started.get(), Error(e.what()));
+        report_failure(sync_fd, started.get(), e);
+        ::_exit(exit_status_of(e));
     }
-    ::_exit(1);
 }
 
 } // namespace rung

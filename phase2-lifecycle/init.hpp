@@ -7,9 +7,10 @@
 
 namespace rung {
 
-// Never returns. Sets the container up, reports `ready` on `sync_fd`, waits on the exec FIFO at
-// `fifo_path` for `rung start`, then execs process.args. A failure before `ready` goes to
-// `sync_fd` as one error frame, after start as text on the FIFO; then init _exit()s.
+// Never returns. Waits for the runtime's "go", sets the container up, reports "ready" on
+// `sync_fd`, waits for "committed", then on the exec FIFO at `fifo_path` for `rung start`, then
+// execs process.args. A failure goes out as one error frame, on `sync_fd` before start and on
+// the FIFO after it; then init _exit()s.
 [[noreturn]] void container_init(const Spec& spec, const std::string& rootfs,
                                  const std::string& fifo_path, int sync_fd);
 

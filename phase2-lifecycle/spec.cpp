@@ -8,65 +8,16 @@
 namespace rung {
 namespace {
 
-// A property phase 2 leaves for later, as a JSON pointer, and the phase that applies it.
-struct Deferred {
-    const char* pointer;
-    int phase;
-};
-
-constexpr Deferred kDeferred[] = {
-    {"/mounts", 3},
-    {"/linux/namespaces", 3},
-    {"/root/readonly", 3},
-    {"/process/terminal", 3},
-    {"/process/consoleSize", 3},
-    {"/process/user", 3},
-    {"/domainname", 3},
-    {"/hooks", 3},
-    {"/linux/devices", 3},
-    {"/linux/rootfsPropagation", 3},
-    {"/linux/cgroupsPath", 4},
-    {"/linux/resources", 4},
-    {"/process/capabilities", 5},
-    {"/process/noNewPrivileges", 5},
-    {"/process/rlimits", 5},
-    {"/linux/seccomp", 5},
-    {"/linux/maskedPaths", 5},
-    {"/linux/readonlyPaths", 5},
-    {"/linux/sysctl", 5},
-    {"/linux/uidMappings", 5},
-    {"/linux/gidMappings", 5},
-};
-
-// null, false, 0, "", [], {}, or an object made only of those: what an absent property means.
-bool is_default(const json& j) {
-    if (j.is_object()) {
-        for (const auto& [key, value] : j.items())
-            if (!is_default(value)) return false;
-        return true;
-    }
-    if (j.is_array() || j.is_string()) return j.empty();
-    if (j.is_boolean()) return !j.get<bool>();
-    if (j.is_number()) return j == 0;
-    return j.is_null();
-}
-
-// "/process/user" -> "process.user", the way the spec's prose names a property.
-std::string dotted(std::string_view pointer) {
-    std::string out(pointer.substr(1));
-    for (char& c : out)
-        if (c == '/') c = '.';
-    return out;
-}
-
 [[noreturn]] void bad_field(std::string_view field, std::string_view reason) {
     throw Error("config.json: " + std::string(field) + ": " + std::string(reason));
 }
 
-// The member `key` of `obj`, or nullptr when it is absent.
+// The member `key` of `obj`, or nullptr when it is absent. Absent and null are the same: Go's
+// encoding/json writes nil slices and maps as null, and Go runtimes read them back as absent, so
+// engines may send them.
 const json* member(const json& obj, const char* key) {
     auto it = obj.find(key);
-    return it == obj.end() ? nullptr : &*it;
+    return it == obj.end() || it->is_null() ? nullptr : &*it;
 }
 
 const json& object_field(const json& obj, const char* key, std::string_view field) {
@@ -151,27 +102,6 @@ std::map<std::string, std::string> read_annotations(const json& config) {
 }
 
 } // namespace
-
-std::string not_applied(const json& config) {
-    // kDeferred is ordered by phase: close a group with "(phase N)" when the phase changes.
-    std::string out, group;
-    int phase = 0;
-    auto close_group = [&] {
-        if (group.empty()) return;
-        if (!out.empty()) out += "; ";
-        out += group + " (phase " + std::to_string(phase) + ")";
-        group.clear();
-    };
-    for (const auto& d : kDeferred) {
-        json::json_pointer ptr(d.pointer);
-        if (!config.contains(ptr) || is_default(config.at(ptr))) continue;
-        if (d.phase != phase) close_group();
-        phase = d.phase;
-        group += (group.empty() ? "" : ", ") + dotted(d.pointer);
-    }
-    close_group();
-    return out;
-}
 
 Spec load_spec(const std::string& bundle_dir) {
     json config = read_json_file(bundle_dir + "/config.json", "config.json");

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/file.h>
@@ -18,7 +19,8 @@
 namespace rung {
 namespace {
 
-constexpr size_t kMaxIdLength = 1024;
+// The ID is the name of its state directory: it can be no longer than a file name can be.
+constexpr size_t kMaxIdLength = NAME_MAX;
 
 bool id_char(char c, bool first) {
     bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -120,9 +122,9 @@ Status derive_status(const std::optional<ProcStat>& proc, unsigned long long sta
 }
 
 ordered_json state_to_json(const State& s) {
-    return {{"ociVersion", s.oci_version}, {"id", s.id},         {"pid", s.pid},
-            {"startTime", s.start_time},   {"bundle", s.bundle}, {"annotations", s.annotations},
-            {"created", s.created},        {"owner", s.owner}};
+    return {{"ociVersion", s.oci_version},  {"id", s.id},           {"pid", s.pid},
+            {"startTime", s.start_time},    {"bundle", s.bundle},   {"rootfs", s.rootfs},
+            {"annotations", s.annotations}, {"created", s.created}, {"owner", s.owner}};
 }
 
 State state_from_json(const json& j) {
@@ -133,6 +135,7 @@ State state_from_json(const json& j) {
         s.pid = j.at("pid").get<pid_t>();
         s.start_time = j.at("startTime").get<unsigned long long>();
         s.bundle = j.at("bundle").get<std::string>();
+        s.rootfs = j.value("rootfs", "");
         s.annotations = j.value("annotations", std::map<std::string, std::string>{});
         s.created = j.value("created", "");
         s.owner = j.value("owner", "");
@@ -177,12 +180,13 @@ ContainerDir ContainerDir::create(const std::string& root, const std::string& id
     return ContainerDir(id, path, std::move(fd));
 }
 
-ContainerDir ContainerDir::open(const std::string& root, const std::string& id, Lock lock) {
+std::optional<ContainerDir> ContainerDir::find(const std::string& root, const std::string& id,
+                                               Lock lock) {
     validate_id(id);
     std::string path = root + "/" + id;
     int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd == -1) {
-        if (errno == ENOENT) no_such_container(id);
+        if (errno == ENOENT) return std::nullopt;
         throw_errno("open " + quote(path));
     }
     ContainerDir dir(id, path, unique_fd(fd));
@@ -190,16 +194,34 @@ ContainerDir ContainerDir::open(const std::string& root, const std::string& id, 
     return dir;
 }
 
+ContainerDir ContainerDir::open(const std::string& root, const std::string& id, Lock lock) {
+    std::optional<ContainerDir> dir = find(root, id, lock);
+    if (!dir) no_such_container(id);
+    return std::move(*dir);
+}
+
 bool ContainerDir::fifo_exists() const {
     return path_exists(fifo_path());
 }
 
-// A directory without state.json is a create still in progress, or one that failed: to every
-// other command, that container does not exist (yet).
+// A directory without state.json is a create still in progress, or one that was killed before
+// it wrote the state (its init exits when it reads EOF instead of "committed"): a container with
+// no process, stopped, that delete removes.
 State ContainerDir::read_state() const {
     std::string file = path_ + "/state.json";
-    if (!path_exists(file)) no_such_container(id_);
+    if (!path_exists(file)) {
+        State s;
+        s.id = id_;
+        return s;
+    }
     return state_from_json(read_json_file(file, "state.json"));
+}
+
+// A create holds the directory's lock from mkdir until it has written the state; list takes no
+// lock, and asks on a descriptor of its own (a second flock on ours would convert our lock).
+bool ContainerDir::locked_by_another() const {
+    unique_fd fd(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return fd && ::flock(fd.get(), LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK;
 }
 
 // runtime.md, "State"; written once, atomically (temp file + rename), so a reader sees all of it
@@ -220,10 +242,13 @@ Status ContainerDir::status(const State& s) const {
 void ContainerDir::remove() const {
     log::trace("rung", "runtime.md: Delete", "unlink ", quote(path_), "/*, rmdir(", quote(path_),
                ")");
-    for (const auto& entry : std::filesystem::directory_iterator(path_)) {
-        std::string name = entry.path().filename();
-        check(::unlinkat(lock_.get(), name.c_str(), 0), "unlink " + quote(entry.path().string()));
-    }
+    // state.json goes last: a delete killed halfway leaves a container that is still recognised.
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(path_))
+        if (entry.path().filename() != "state.json") names.push_back(entry.path().filename());
+    if (path_exists(path_ + "/state.json")) names.push_back("state.json");
+    for (const auto& name : names)
+        check(::unlinkat(lock_.get(), name.c_str(), 0), "unlink " + quote(path_ + "/" + name));
     check(::rmdir(path_.c_str()), "rmdir " + quote(path_));
 }
 

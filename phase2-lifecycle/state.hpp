@@ -26,7 +26,7 @@ using ordered_json = nlohmann::ordered_json;
 // The runtime-spec version rung implements: the state's ociVersion.
 inline constexpr const char* kOciVersion = "1.2.0";
 
-// Throws unless `id` is a container ID rung accepts: [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 1024
+// Throws unless `id` is a container ID rung accepts: [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 255
 // bytes. That rules out "", "/", "..", control characters and anything that would leave <root>.
 void validate_id(std::string_view id);
 
@@ -54,6 +54,7 @@ struct State {
     pid_t pid = 0;
     unsigned long long start_time = 0; // of the init process, to tell it from a reused pid
     std::string bundle;                // absolute
+    std::string rootfs;                // absolute: root.path, for list
     std::map<std::string, std::string> annotations;
     std::string created; // RFC 3339
     std::string owner;   // the user who created it
@@ -73,13 +74,21 @@ public:
     static ContainerDir create(const std::string& root, const std::string& id);
     // An existing container, locked; throws `container "id" does not exist`.
     static ContainerDir open(const std::string& root, const std::string& id, Lock lock);
+    // The same, or nullopt if there is no such container.
+    static std::optional<ContainerDir> find(const std::string& root, const std::string& id,
+                                            Lock lock);
 
     const std::string& id() const { return id_; }
     const std::string& path() const { return path_; }
     std::string fifo_path() const { return path_ + "/exec.fifo"; }
     bool fifo_exists() const;
 
+    // The state create wrote, or, if it never did (a create in progress, or killed), a state
+    // with only the ID and pid 0: a stopped container. Throws if state.json is corrupt.
     State read_state() const;
+    // Whether the directory is locked through any other open of it (another process: with no
+    // state.json, a create in progress).
+    bool locked_by_another() const;
     void write_state(const State& s) const;
     // The status now, from the state and the world.
     Status status(const State& s) const;

@@ -12,10 +12,12 @@
 // which rung reports as stopped. `rung run` is init's parent and reaps it itself.
 #include "container.hpp"
 
+#include "foreground.hpp"
 #include "hooks.hpp"
 #include "init.hpp"
-#include "mounts.hpp"
 #include "namespaces.hpp"
+#include "preflight.hpp"
+#include "processes.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
@@ -26,89 +28,16 @@
 #include "state.hpp"
 #include "terminal.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <csignal>
-#include <cstdlib>
-#include <cstring>
 #include <fcntl.h>
 #include <iostream>
 #include <poll.h>
 #include <pwd.h>
-#include <sched.h>
-#include <set>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace rung {
 namespace {
-
-// How long delete --force waits for a SIGKILLed container to be gone.
-constexpr int kKillTimeoutMs = 10000;
-
-// runtime-spec state: bundle is an absolute path. Resolve it now, while "." still means the
-// caller's directory.
-std::string absolute_bundle(const std::string& bundle) {
-    char* resolved = ::realpath(bundle.c_str(), nullptr);
-    if (!resolved) throw_errno("bundle " + quote(bundle));
-    std::string out(resolved);
-    std::free(resolved);
-    if (!is_directory(out)) throw Error("bundle " + quote(bundle), ENOTDIR);
-    return out;
-}
-
-// config.md, root.path: a directory MUST exist there (load_spec made the path absolute).
-void check_rootfs(const std::string& rootfs) {
-    struct stat st;
-    if (::stat(rootfs.c_str(), &st) == -1) throw_errno("root.path " + quote(rootfs));
-    if (!S_ISDIR(st.st_mode)) throw Error("root.path " + quote(rootfs), ENOTDIR);
-}
-
-// What linux.namespaces must hold for the rest of config.json to be applied.
-void check_namespaces(const Spec& spec, const NamespacePlan& plan) {
-    // init changes the propagation of every mount it sees, mounts, and pivot_root(2)s, which moves
-    // the root of every process of its mount namespace that was at the old one. In the host's
-    // namespace (not listed) or another one (a path), that would be done to the host or to
-    // someone else's container: only a new mount namespace will do.
-    if (!(plan.clone_flags & CLONE_NEWNS))
-        throw Error(
-            std::string("config.json: .linux.namespaces: rung needs a new mount namespace (") +
-            (plan.has("mount") ? "joining one by path" : "sharing the runtime's") +
-            " would set up the rootfs in a namespace others use)");
-    // config-linux.md, "User namespace mappings": a user namespace is usable only with the uid
-    // and gid mappings phase 5 writes; without them, root in it owns nothing and the first
-    // mkdir of the mounts fails with EOVERFLOW. Refuse it here, in words.
-    if (plan.has("user"))
-        throw Error("config.json: .linux.namespaces: a user namespace needs uid and gid mappings, "
-                    "which phase 5 applies");
-    // config.md: hostname and domainname need a UTS namespace of the container's own.
-    if ((!spec.hostname.empty() || !spec.domainname.empty()) && !plan.has("uts"))
-        throw Error("config.json: hostname and domainname need a UTS namespace, and "
-                    "linux.namespaces has no \"uts\"");
-    check_sysctl(spec.linux.sysctl, plan);
-}
-
-// What config.json asks for that needs more than a valid shape, checked before anything is
-// created, so that a refusal leaves nothing behind.
-void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts) {
-    check_rootfs(spec.root.path);
-    check_namespaces(spec, plan);
-    // config.md, mounts: options that cannot be applied fail here, not halfway through init.
-    for (size_t i = 0; i < spec.mounts.size(); ++i)
-        with_context("config.json: .mounts[" + std::to_string(i) + "]",
-                     [&] { mount_options_of(spec.mounts[i]); });
-    // init reopens the exec FIFO through the container's /proc/self/fd after pivot_root.
-    bool has_proc = std::any_of(spec.mounts.begin(), spec.mounts.end(), [](const Mount& m) {
-        return m.type == "proc" && m.destination == "/proc";
-    });
-    if (!has_proc) throw Error("config.json: .mounts: rung needs a \"proc\" mount on /proc");
-    // command-line-interface.md: with a terminal, create passes the pty master to a socket.
-    if (spec.process.terminal && opts.console_socket.empty() && !opts.foreground)
-        throw Error("config.json: process.terminal is true: create needs --console-socket");
-}
 
 // config.md wants an error for a property the runtime cannot apply; a tutorial phase cannot
 // apply most of them yet, so it names them in one warning with the phase that adds each, once
@@ -127,22 +56,24 @@ void make_exec_fifo(const ContainerDir& dir) {
     sys::mkfifo(dir.fifo_path(), 0600);
 }
 
-pid_t spawn_init(InitContext& ctx, const NamespacePlan& plan, ContainerDir& dir,
-                 unique_fd& parent_end, unique_fd& child_end) {
+sys::Cloned spawn_init(InitContext& ctx, const NamespacePlan& plan, ContainerDir& dir,
+                       unique_fd& parent_end, unique_fd& child_end) {
     // pid and time namespaces given by path are entered by the runtime: they apply to children.
     ChildNamespaces for_children(plan);
     log::trace("rung", "runtime-spec: config-linux.md, namespaces", "clone3(",
-               sys::clone_flags_string(plan.clone_flags), "|SIGCHLD)");
-    pid_t pid = sys::clone_process(plan.clone_flags);
-    if (pid == 0) {
+               sys::clone_flags_string(plan.clone_flags), "|CLONE_PIDFD, SIGCHLD)");
+    sys::CloneArgs args;
+    args.flags = plan.clone_flags;
+    sys::Cloned init = sys::clone_process(args);
+    if (init.pid == 0) {
         parent_end.reset();
         dir.drop_lock(); // else init would keep the container locked until it execs
         ctx.sync_fd = child_end.get();
         container_init(ctx);
     }
     child_end.reset();
-    log::trace("rung", "", "init is pid ", pid, " on the host, pid 1 inside");
-    return pid;
+    log::trace("rung", "", "init is pid ", init.pid, " on the host, pid 1 inside");
+    return init;
 }
 
 // Reap a failed init and return the status rung should exit with: init's own (127 for a
@@ -152,27 +83,26 @@ int init_exit_status(pid_t pid) {
     return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1;
 }
 
-// Undo a clone: through the pidfd, which cannot hit another process even if init was reaped
-// already and its pid reused; then reap it (ECHILD if it was).
-void kill_and_reap(int pidfd, pid_t pid) {
+// Wait for init's next frame of type `want`; an error frame (or EOF) becomes init's error.
+void expect_frame(pid_t pid, int sync_fd, sync::Type want) {
     try {
-        sys::pidfd_send_signal(pidfd, SIGKILL, pid);
-    } catch (const Error&) {
-        // Already gone.
+        sync::expect(sync_fd, want, "rung");
+    } catch (Error& e) {
+        e.add_context("init").set_exit_status(init_exit_status(pid));
+        throw;
     }
-    ::waitpid(pid, nullptr, 0);
 }
 
-// Wait for init's next frame of type `want`; an error frame (or EOF) becomes init's error.
-void expect_frame(pid_t pid, int sync_fd, sync::Type want, std::string_view what) {
-    auto frame = sync::receive(sync_fd);
-    if (frame && frame->type == want) {
-        log::trace("rung", "runtime.md: Create", "recv(sync) = ", what);
-        return;
-    }
-    Error e = frame ? Error(frame->message, frame->err) : Error("exited before it was ready");
-    e.add_context("init").set_exit_status(init_exit_status(pid));
-    throw e;
+// What the runtime does to init from outside, between clone and "go", while init waits and has
+// touched nothing yet (nsjail's initParent, crun's libcrun_cgroup_enter). There is no such step
+// yet; the list grows here: phase 4 places init in its cgroup and applies linux.resources, and
+// phase 5 writes its uid_map, setgroups and gid_map.
+void setup_from_parent(const Spec& /*spec*/, pid_t /*pid*/) {}
+
+// Let init go on, and tell it its pid as the host sees it: the state its hooks receive names it.
+void send_go(int sync_fd, pid_t pid) {
+    log::trace("rung", "", "send(sync, go, pid ", pid, ")");
+    sync::send(sync_fd, sync::Frame{sync::Type::go, 0, pid, {}});
 }
 
 // config.md, hooks: prestart (deprecated) then createRuntime, in the runtime's namespaces, once
@@ -183,7 +113,7 @@ void run_create_hooks(pid_t pid, int sync_fd, const std::string& id, const std::
     run_hooks(spec.hooks.prestart, "prestart", state);
     run_hooks(spec.hooks.create_runtime, "createRuntime", state);
     log::trace("rung", "config.md: hooks", "send(sync, resume)");
-    sync::send(sync_fd, sync::Type::resume, 0, std::to_string(pid));
+    sync::send(sync_fd, sync::Type::resume);
 }
 
 std::string current_user() {
@@ -194,18 +124,29 @@ std::string current_user() {
     return std::to_string(uid);
 }
 
-// runtime.md, "State": what every later command needs to find and recognise this container. The
-// config is kept too: start and delete run its hooks even if the bundle is gone by then.
-void save_state(const ContainerDir& dir, pid_t pid, const std::string& bundle, const Spec& spec) {
-    write_file_atomic(dir.path() + "/config.json", read_file(bundle + "/config.json"), 0600);
+// runtime.md, "State": what every later command needs to find and recognise this container,
+// filled in as create goes (pid 0 until init exists).
+State new_state(const std::string& id, const std::string& bundle, const std::string& rootfs,
+                const Spec& spec) {
     State s;
-    s.id = dir.id();
+    s.id = id;
+    s.bundle = bundle;
+    s.rootfs = rootfs;
+    s.annotations = spec.annotations;
+    s.owner = current_user();
+    return s;
+}
+
+// The pid and start time together name init: a pid alone may be reused once it exits.
+void record_init(State& s, pid_t pid) {
     s.pid = pid;
     s.start_time = read_proc_stat(pid).value_or(ProcStat{}).start_time;
-    s.bundle = bundle;
-    s.annotations = spec.annotations;
+}
+
+// The config is kept too: start and delete run its hooks even if the bundle is gone by then.
+void save_state(const ContainerDir& dir, State& s) {
+    write_file_atomic(dir.path() + "/config.json", read_file(s.bundle + "/config.json"), 0600);
     s.created = log::now_rfc3339();
-    s.owner = current_user();
     dir.write_state(s);
 }
 
@@ -217,8 +158,60 @@ void write_pid_file(const std::string& path, pid_t pid) {
     write_file_atomic(path, std::to_string(pid));
 }
 
+// runtime.md, "Create" is done: state.json and the pid file name init. Until this frame init
+// exits if the runtime goes away, so a create killed at any step leaves no running container.
+void commit(int sync_fd) {
+    log::trace("rung", "runtime.md: Create, committed", "send(sync, committed)");
+    sync::send(sync_fd, sync::Type::committed);
+}
+
 [[noreturn]] void wrong_status(const std::string& id, Status s, std::string_view rule) {
     throw Error("container " + quote(id) + " is " + status_name(s) + ": " + std::string(rule));
+}
+
+// runtime.md, lifecycle steps 12 and 13: the one teardown, for `delete` and for a create that
+// failed, or was killed and is deleted later. In this order: kill every process of the
+// container; remove the state directory; then run the poststop hooks (if `spec`: a create runs
+// them only once its create hooks began). Each step acts on what is there, so a container that
+// got halfway is torn down as far as it got. The mounts are init's, in its own mount namespace:
+// they go with its last process. Phase 4 adds one step, after the processes: remove the cgroup.
+void destroy(const ContainerDir& dir, const State& st, const Spec* spec) {
+    kill_and_wait(st);
+    dir.remove();
+    if (spec)
+        run_hooks_warn_only(
+            spec->hooks.poststop, "poststop",
+            hook_state(dir.id(), st.pid, st.bundle, spec->annotations, Status::stopped));
+}
+
+// A create that fails before it commits is torn down by destroy(); its error is the one the user
+// sees, so a failure of the teardown itself is a warning.
+void roll_back(const ContainerDir& dir, const State& st, const Spec* spec) noexcept {
+    try {
+        destroy(dir, st, spec);
+    } catch (const std::exception& e) {
+        log::warn(std::string("rolling back create: ") + e.what());
+    }
+}
+
+// A corrupt state.json names no process: list shows that container as stopped and delete
+// --force removes what is left of it, both with a warning that names the error.
+State state_or_stopped(const ContainerDir& dir) {
+    try {
+        return dir.read_state();
+    } catch (const Error& e) {
+        log::warn("container " + quote(dir.id()) + ": " + e.what());
+        State s;
+        s.id = dir.id();
+        return s;
+    }
+}
+
+// The config create saved; a create killed before it saved one ran no create hooks, so it needs
+// no poststop either.
+std::optional<Spec> saved_config(const ContainerDir& dir) {
+    if (!path_exists(dir.path() + "/config.json")) return std::nullopt;
+    return dir.read_config();
 }
 
 // runtime.md, "Start": open the FIFO for reading. O_NONBLOCK, so that this open returns at once
@@ -245,54 +238,11 @@ void read_start_byte(int fifo) {
     log::trace("rung", "runtime.md: Start", "read(fifo) = \"", byte, "\"");
 }
 
-// The FIFO's write end closes when execve succeeds (O_CLOEXEC): EOF with nothing read means the
-// program runs. Anything read is init's error, such as exec "x": Permission denied.
+// The FIFO's write end closes when execve succeeds (O_CLOEXEC): EOF means the program runs. A
+// frame is init's error, such as exec "x": Permission denied, sent as before "ready".
 void wait_for_exec(int fifo) {
-    std::string message;
-    char buf[512];
-    size_t n;
-    while ((n = read_full(fifo, buf, sizeof buf)) > 0)
-        message.append(buf, n);
-    if (!message.empty()) throw Error("init: " + message);
+    with_context("init", [&] { sync::expect(fifo, sync::Type::eof, "rung"); });
     log::trace("rung", "runtime.md: Start, the program runs", "read(fifo) = EOF");
-}
-
-// A container in the runtime's PID namespace has no teardown of its own: when init dies, its
-// children are reparented, not killed. So stop the whole tree first, scanning again until no
-// process is left running (a stopped process cannot fork), then kill what was stopped. Phase 4
-// does this in one write, to cgroup.kill.
-void kill_descendants(pid_t init) {
-    std::set<pid_t> stopped = {init};
-    log::trace("rung", "runtime.md: Delete, no PID namespace dies with init",
-               "kill(SIGSTOP) init and its descendants until none runs, then kill(SIGKILL)");
-    ::kill(init, SIGSTOP);
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (pid_t pid : container_pids(init))
-            if (stopped.insert(pid).second) grew = ::kill(pid, SIGSTOP) == 0 || grew;
-    }
-    for (pid_t pid : stopped)
-        if (pid != init) ::kill(pid, SIGKILL);
-}
-
-// delete --force (a rung extension; runtime.md's delete refuses a live container): SIGKILL, then
-// wait until the process is gone. When a PID namespace's init dies, the kernel kills every other
-// process in it, so the whole container goes.
-void kill_and_wait(const State& s) {
-    auto pidfd = open_init(s);
-    if (!pidfd) return;
-    if (shares_our_pid_namespace(s.pid)) kill_descendants(s.pid);
-    log::trace("rung", "rung: delete --force", "pidfd_send_signal(", s.pid, ", SIGKILL)");
-    try {
-        sys::pidfd_send_signal(pidfd->get(), SIGKILL, s.pid);
-    } catch (const Error& e) {
-        if (e.err() != ESRCH) throw;
-    }
-    pollfd p{pidfd->get(), POLLIN, 0};
-    int rc;
-    while ((rc = ::poll(&p, 1, kKillTimeoutMs)) == -1 && errno == EINTR) {
-    }
-    if (rc != 1) throw Error("container process " + std::to_string(s.pid) + " outlived SIGKILL");
 }
 
 // Start, and if the program could not be exec'd, exit as init did (127: command not found).
@@ -337,39 +287,33 @@ Created create_container(const CreateOptions& opts) {
     check_spec(spec, plan, opts);
 
     ContainerDir dir = ContainerDir::create(opts.root, opts.id);
-    // runtime.md, lifecycle steps 3-5: once the create hooks begin (and may have set something up
-    // for the container, a network say), a failed create goes on at step 12: the guards below
-    // destroy the container, then this one runs the poststop hooks (step 13).
-    pid_t pid = 0;
-    bool hooks_began = false;
-    ScopeGuard poststop([&] {
-        if (hooks_began)
-            run_hooks_warn_only(
-                spec.hooks.poststop, "poststop",
-                hook_state(opts.id, pid, bundle, spec.annotations, Status::stopped));
-    });
-    ScopeGuard remove_dir([&] { dir.remove(); });
+    // runtime.md, lifecycle step 12: until it commits, a failed create is destroyed as far as it
+    // got; once the create hooks began (and may have set something up, a network say), the
+    // poststop hooks run too (step 13).
+    State st = new_state(opts.id, bundle, spec.root.path, spec);
+    const Spec* poststop = nullptr;
+    ScopeGuard rollback([&] { roll_back(dir, st, poststop); });
     make_exec_fifo(dir);
     Console console = open_console(spec.process.terminal, opts.console_socket);
     InitContext ctx{spec, plan, opts.id, bundle, dir.fifo_path()};
     ctx.console_fd = console.init_end ? console.init_end.get() : -1;
     ctx.no_pivot = opts.no_pivot;
     auto [parent_end, child_end] = sys::socketpair();
-    pid = spawn_init(ctx, plan, dir, parent_end, child_end);
+    pid_t pid = spawn_init(ctx, plan, dir, parent_end, child_end).pid;
+    record_init(st, pid);
     console.init_end.reset();
-    unique_fd pidfd = sys::pidfd_open(pid);
-    ScopeGuard kill_init([&] { kill_and_reap(pidfd.get(), pid); });
-    expect_frame(pid, parent_end.get(), sync::Type::mounted, "mounted");
-    hooks_began = true;
+    setup_from_parent(spec, pid);
+    send_go(parent_end.get(), pid);
+    expect_frame(pid, parent_end.get(), sync::Type::mounted);
+    poststop = &spec;
     run_create_hooks(pid, parent_end.get(), opts.id, bundle, spec);
-    expect_frame(pid, parent_end.get(), sync::Type::ready, "ready");
+    expect_frame(pid, parent_end.get(), sync::Type::ready);
     Created created{pid, {}};
     if (console.our_end) created.pty_master = receive_pty_master(console.our_end.get());
-    save_state(dir, pid, bundle, spec);
+    save_state(dir, st);
     write_pid_file(opts.pid_file, pid);
-    kill_init.dismiss();
-    remove_dir.dismiss();
-    poststop.dismiss();
+    commit(parent_end.get());
+    rollback.dismiss();
     report_not_applied(spec);
     return created;
 }
@@ -423,33 +367,44 @@ void kill_container(const std::string& root, const std::string& id, int sig) {
 }
 
 // runtime.md, "Delete": a container that is not stopped MUST NOT be deleted (--force kills it).
+// --force of a container that is not there succeeds, as runc's does: containerd's shim relies on
+// it to make delete idempotent.
 void delete_container(const std::string& root, const std::string& id, bool force) {
-    ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::exclusive);
-    State st = dir.read_state();
-    if (Status s = dir.status(st); s != Status::stopped) {
-        if (!force) wrong_status(id, s, "stop it first, or use delete --force");
-        kill_and_wait(st);
-    }
-    Spec spec = dir.read_config();
-    dir.remove();
-    // config.md, poststop: after the container is deleted, before delete returns. A failure is a
-    // warning: the container is gone either way.
-    run_hooks_warn_only(spec.hooks.poststop, "poststop",
-                        hook_state(id, st.pid, st.bundle, spec.annotations, Status::stopped));
+    std::optional<ContainerDir> found = ContainerDir::find(root, id, ContainerDir::Lock::exclusive);
+    if (!found && force) return;
+    ContainerDir dir =
+        found ? std::move(*found) : ContainerDir::open(root, id, ContainerDir::Lock::none);
+    State st = force ? state_or_stopped(dir) : dir.read_state();
+    if (Status s = dir.status(st); s != Status::stopped && !force)
+        wrong_status(id, s, "stop it first, or use delete --force");
+    std::optional<Spec> spec = saved_config(dir);
+    destroy(dir, st, spec ? &*spec : nullptr);
+}
+
+// runc's `list --format json` fields, which engines read.
+ordered_json list_entry(const State& s, Status status) {
+    return {{"ociVersion", s.oci_version},
+            {"id", s.id},
+            {"pid", status == Status::stopped ? 0 : s.pid},
+            {"status", status_name(status)},
+            {"bundle", s.bundle},
+            {"rootfs", s.rootfs},
+            {"created", s.created},
+            {"annotations", s.annotations},
+            {"owner", s.owner}};
 }
 
 // No lock: state.json is replaced atomically, so each read sees a whole one. A directory without
-// one is a create in progress or a delete under way, and is left out.
+// one whose lock is held is a create in progress, and is left out; one that nobody holds is a
+// create that was killed, listed as stopped. A corrupt state.json is listed too, with a warning.
 void list_containers(const std::string& root, const std::string& format, bool quiet) {
     std::vector<ordered_json> states;
     for (const auto& id : list_ids(root)) {
-        try {
-            ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::none);
-            State st = dir.read_state();
-            states.push_back(oci_state(st, dir.status(st)));
-        } catch (const Error&) {
-            continue;
-        }
+        std::optional<ContainerDir> dir = ContainerDir::find(root, id, ContainerDir::Lock::none);
+        if (!dir) continue; // deleted since list_ids
+        State st = state_or_stopped(*dir);
+        if (st.pid == 0 && dir->locked_by_another()) continue;
+        states.push_back(list_entry(st, dir->status(st)));
     }
     if (quiet) {
         for (const auto& s : states)
@@ -461,115 +416,17 @@ void list_containers(const std::string& root, const std::string& format, bool qu
     }
 }
 
-// Block the signals `run` forwards and read them from a signalfd instead: no handler, no global
-// pid for a handler to read, and no race between clone and handler installation. init inherits
-// the mask and clears it just before execve.
-unique_fd block_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int sig : {SIGINT, SIGTERM, SIGCHLD, SIGWINCH})
-        sigaddset(&set, sig);
-    check(sigprocmask(SIG_BLOCK, &set, nullptr), "sigprocmask");
-    return unique_fd(check(signalfd(-1, &set, SFD_CLOEXEC), "signalfd"));
-}
-
-namespace {
-
-// Relay the user's terminal and the container's pty until one side closes.
-struct Relay {
-    int pty;
-    std::optional<RawTerminal> raw;
-    bool stdin_open, pty_open;
-    explicit Relay(int pty_master) : pty(pty_master), stdin_open(pty >= 0), pty_open(pty >= 0) {
-        if (pty >= 0) raw.emplace();
-    }
-    // What the container wrote before it exited is still in the pty: show it all.
-    void drain() {
-        pollfd p{pty, POLLIN, 0};
-        while (pty_open && ::poll(&p, 1, 0) == 1)
-            pty_open = pump(pty, STDOUT_FILENO);
-    }
-};
-
-} // namespace
-
-// Forward SIGINT and SIGTERM until init exits, and relay the terminal if there is one. Note that
-// a PID 1 ignores any signal it has no handler for, so `sleep` as PID 1 will not die of a
-// forwarded SIGTERM; a shell with a trap will.
-int wait_in_foreground(pid_t pid, int sigfd, int pty_master) {
-    Relay relay(pty_master);
-    for (;;) {
-        pollfd fds[3] = {{sigfd, POLLIN, 0},
-                         {relay.stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
-                         {relay.pty_open ? relay.pty : -1, POLLIN, 0}};
-        if (::poll(fds, 3, -1) == -1) {
-            if (errno == EINTR) continue;
-            throw_errno("poll");
-        }
-        if (fds[2].revents) relay.pty_open = pump(relay.pty, STDOUT_FILENO);
-        if (fds[1].revents) relay.stdin_open = pump(STDIN_FILENO, relay.pty);
-        if (!(fds[0].revents & POLLIN)) continue;
-        signalfd_siginfo si;
-        if (::read(sigfd, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) continue;
-        int sig = static_cast<int>(si.ssi_signo);
-        if (sig == SIGWINCH) { // the user's terminal was resized: so is the container's
-            if (relay.pty >= 0) copy_window_size(STDIN_FILENO, relay.pty);
-            continue;
-        }
-        if (sig != SIGCHLD) {
-            log::trace("rung", "", "kill(", pid, ", ", sys::signal_name(sig), ")   # forwarded");
-            ::kill(pid, sig);
-            continue;
-        }
-        int status = 0;
-        if (::waitpid(pid, &status, WNOHANG) == pid) {
-            relay.drain();
-            log::trace("rung", "", "waitpid(", pid, ") = exit code ", sys::exit_code_of(status));
-            return sys::exit_code_of(status);
-        }
-    }
-}
-
 int run_container(const CreateOptions& opts) {
     unique_fd sigfd = block_signals();
     Created created = create_container(opts);
     pid_t pid = created.pid;
+    // A failure deletes the container whatever --keep says; a process that exited does not.
     ScopeGuard remove([&] { delete_container(opts.root, opts.id, true); });
     start_in_foreground(opts, pid);
     int code = wait_in_foreground(pid, sigfd.get(), created.pty_master.get());
     remove.dismiss();
-    delete_container(opts.root, opts.id, false);
+    if (!opts.keep) delete_container(opts.root, opts.id, false);
     return code;
-}
-
-// command-line-interface.md, kill: TERM and KILL MUST be supported; more names MAY be. rung takes
-// every name glibc knows, with or without SIG, in any case; real-time signals as RTMIN, RTMIN+n,
-// RTMAX-n or RTMAX; and numbers.
-int parse_signal(std::string_view name) {
-    auto number = [](std::string_view digits) {
-        int n = -1;
-        auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-        return ec == std::errc() && p == digits.data() + digits.size() ? n : -1;
-    };
-    std::string upper(name);
-    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-    std::string_view s = upper;
-    if (s.starts_with("SIG")) s.remove_prefix(3);
-    int sig = -1;
-    bool realtime = s.starts_with("RTM");
-    if (number(s) >= 0)
-        sig = number(s);
-    else if (s == "RTMIN" || s == "RTMAX")
-        sig = s == "RTMIN" ? SIGRTMIN : SIGRTMAX;
-    else if (s.starts_with("RTMIN+") && number(s.substr(6)) >= 0)
-        sig = SIGRTMIN + number(s.substr(6));
-    else if (s.starts_with("RTMAX-") && number(s.substr(6)) >= 0)
-        sig = SIGRTMAX - number(s.substr(6));
-    for (int i = 1; sig == -1 && i < SIGRTMIN; ++i)
-        if (const char* abbrev = sigabbrev_np(i); abbrev && s == abbrev) sig = i;
-    if (sig < 1 || sig > SIGRTMAX || (realtime && sig < SIGRTMIN))
-        throw Error("unknown signal " + quote(name));
-    return sig;
 }
 
 } // namespace rung

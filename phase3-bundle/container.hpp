@@ -6,7 +6,6 @@
 #include "spec.hpp"
 
 #include <string>
-#include <string_view>
 #include <sys/types.h>
 
 namespace rung {
@@ -16,6 +15,7 @@ struct CreateOptions {
     std::string id;
     std::string bundle = ".";   // --bundle: holds config.json
     std::string pid_file;       // --pid-file: receives the init's pid (empty: none)
+    bool keep = false;          // run --keep: do not delete the container after it exits
     std::string console_socket; // --console-socket: where the pty master goes (terminal: true)
     bool no_pivot = false;      // --no-pivot: MS_MOVE + chroot, for a rootfs on initramfs
     bool foreground = false;    // `run`: rung relays the terminal itself, no console socket
@@ -44,16 +44,5 @@ void list_containers(const std::string& root, const std::string& format, bool qu
 // run: create, start, wait in the foreground forwarding SIGINT and SIGTERM, delete. Returns the
 // shell-style exit code of the process (its status, or 128+N for death by signal N).
 int run_container(const CreateOptions& opts);
-
-// For the commands that wait in the foreground (run, exec): block SIGINT, SIGTERM, SIGCHLD and
-// SIGWINCH and return a signalfd that reads them.
-unique_fd block_signals();
-// Forward SIGINT and SIGTERM to `pid` until it exits, relaying the user's terminal to
-// `pty_master` if that is not -1 (and its size, on SIGWINCH). Returns the shell-style exit code.
-int wait_in_foreground(pid_t pid, int sigfd, int pty_master);
-
-// A signal by name or number: "KILL", "SIGKILL", "kill" and "9" are all SIGKILL; "RTMIN+2"
-// works too. Throws an Error naming anything else.
-int parse_signal(std::string_view name);
 
 } // namespace rung

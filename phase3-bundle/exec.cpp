@@ -6,9 +6,10 @@
 // enters those itself before clone3, and the child joins the others.
 #include "exec.hpp"
 
-#include "container.hpp"
-#include "init.hpp"
+#include "foreground.hpp"
 #include "namespaces.hpp"
+#include "process.hpp"
+#include "processes.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -56,41 +57,57 @@ NamespacePlan namespaces_of(pid_t pid) {
     return plan_namespaces(list);
 }
 
-// A created or running container (runtime.md: a stopped one has no namespaces left to join).
-State running_state(const ContainerDir& dir) {
+// A created or running container (runtime.md: a stopped one has no namespaces left to join, nor
+// processes to list). `command` is the one that needs it, for the message.
+State running_state(const ContainerDir& dir, const std::string& command) {
     State st = dir.read_state();
     Status s = dir.status(st);
     if (s != Status::created && s != Status::running)
-        throw Error("container " + quote(dir.id()) + " is " + status_name(s) +
-                    ": exec needs a created or running container");
+        throw Error("container " + quote(dir.id()) + " is " + status_name(s) + ": " + command +
+                    " needs a created or running container");
     return st;
+}
+
+// The output of `cmd` run by the shell, whole, or an error if it failed: a table is only printed
+// once ps has succeeded.
+std::string output_of(const std::string& cmd) {
+    std::unique_ptr<FILE, int (*)(FILE*)> out(::popen(cmd.c_str(), "r"), ::pclose);
+    if (!out) throw_errno("run " + quote(cmd));
+    std::string text;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, out.get())) > 0;)
+        text.append(buf, n);
+    int status = ::pclose(out.release());
+    if (status == -1) throw_errno("wait for " + quote(cmd));
+    if (status != 0)
+        throw Error(quote(cmd) + " failed (exit status " +
+                    std::to_string(sys::exit_code_of(status)) + ")");
+    return text;
 }
 
 [[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan, int console_fd,
                              int sync_fd) {
     try {
-        close_inherited_fds("exec");
+        close_inherited_fds("exec", opts.preserve_fds);
         join_namespaces(plan);
         log::trace("exec", "config.md: process.cwd", "chdir(", quote(opts.process.cwd), ")");
         sys::chdir(opts.process.cwd);
         if (opts.process.terminal) setup_terminal(console_fd, opts.id, opts.process.console_size);
         exec_process(opts.process);
-    } catch (const Error& e) {
-        sync::send(sync_fd, sync::Type::error, e.err(), e.message());
-        ::_exit(e.exit_status());
     } catch (const std::exception& e) {
-        sync::send(sync_fd, sync::Type::error, 0, e.what());
+        sync::send_error(sync_fd, e);
+        ::_exit(exit_status_of(e));
     }
-    ::_exit(1);
 }
 
 // EOF on the sync socket means execve succeeded (CLOEXEC closed it); a frame is the error.
 void wait_for_exec(pid_t pid, int sync_fd) {
-    auto frame = sync::receive(sync_fd);
-    if (!frame) return;
-    int status = sys::wait_for(pid);
-    Error e(frame->message, frame->err);
-    throw e.set_exit_status(WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1);
+    try {
+        sync::expect(sync_fd, sync::Type::eof, "rung");
+    } catch (Error& e) {
+        int status = sys::wait_for(pid);
+        throw e.set_exit_status(WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1);
+    }
 }
 
 } // namespace
@@ -101,7 +118,7 @@ int exec_in_container(const ExecOptions& opts) {
     NamespacePlan plan;
     {
         ContainerDir dir = ContainerDir::open(opts.root, opts.id, ContainerDir::Lock::shared);
-        State st = running_state(dir);
+        State st = running_state(dir, "exec");
         plan = namespaces_of(st.pid);
     }
     unique_fd sigfd = opts.detach ? unique_fd() : block_signals();
@@ -111,7 +128,7 @@ int exec_in_container(const ExecOptions& opts) {
     {
         ChildNamespaces for_children(plan);
         log::trace("rung", "rung exec: join the container's namespaces", "clone3(0|SIGCHLD)");
-        pid = sys::clone_process(0);
+        pid = sys::clone_process({}).pid;
         if (pid == 0) {
             parent_end.reset();
             exec_child(opts, plan, console.init_end.get(), child_end.get());
@@ -130,7 +147,7 @@ int exec_in_container(const ExecOptions& opts) {
 void ps_container(const std::string& root, const std::string& id, const std::string& format,
                   const std::vector<std::string>& ps_args) {
     ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::shared);
-    State st = running_state(dir);
+    State st = running_state(dir, "ps");
     std::set<pid_t> pids = container_pids(st.pid);
     if (format == "json") {
         std::cout << json(std::vector<pid_t>(pids.begin(), pids.end())).dump() << "\n";
@@ -142,21 +159,19 @@ void ps_container(const std::string& root, const std::string& id, const std::str
             a.replace(i, 1, "'\\''");
         cmd += " '" + a + "'"; // single-quoted for the shell popen runs
     }
-    std::unique_ptr<FILE, int (*)(FILE*)> ps(::popen(cmd.c_str(), "r"), ::pclose);
-    if (!ps) throw_errno("run " + quote(cmd));
-    char line[4096];
+    std::istringstream lines(output_of(cmd));
     int pid_column = -1;
-    while (std::fgets(line, sizeof line, ps.get())) {
+    for (std::string line; std::getline(lines, line);) {
         std::istringstream words(line);
         std::vector<std::string> cols{std::istream_iterator<std::string>(words), {}};
         if (pid_column < 0) { // the header names the columns
             auto it = std::find(cols.begin(), cols.end(), "PID");
             if (it == cols.end()) throw Error(quote(cmd) + ": no PID column in its output");
             pid_column = static_cast<int>(it - cols.begin());
-            std::cout << line;
+            std::cout << line << "\n";
         } else if (static_cast<int>(cols.size()) > pid_column &&
                    pids.count(std::atoi(cols[pid_column].c_str()))) {
-            std::cout << line;
+            std::cout << line << "\n";
         }
     }
 }

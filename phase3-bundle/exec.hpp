@@ -15,6 +15,7 @@ struct ExecOptions {
     bool detach = false;        // --detach: return once the process runs
     std::string pid_file;       // --pid-file
     std::string console_socket; // --console-socket, with process.terminal
+    int preserve_fds = 0;       // --preserve-fds N: fds 3..3+N-1 stay open for the process
 };
 
 // Join every namespace of the container's init, then run `process` in it. Returns the process's

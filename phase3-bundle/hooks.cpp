@@ -1,6 +1,7 @@
 // hooks: fork, feed the state on stdin, wait with a timeout.
 #include "hooks.hpp"
 
+#include "process.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -33,25 +34,17 @@ unique_fd state_on_stdin(const std::string& state_json) {
 // In the forked child. If execve fails, its errno goes back over `error_fd` (CLOEXEC: a successful
 // execve closes it and the runtime reads EOF).
 [[noreturn]] void exec_hook(const Hook& h, int stdin_fd, int error_fd) {
+    ::setpgid(0, 0); // a group of its own, which a timeout kills whole (see wait_hook)
     if (stdin_fd == STDIN_FILENO)
         ::fcntl(stdin_fd, F_SETFD, 0);
     else
         ::dup2(stdin_fd, STDIN_FILENO); // the copy is not CLOEXEC
-    std::vector<std::string> args = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
-    std::vector<char*> argv, envp;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env = h.env;
-    for (auto& e : env)
-        envp.push_back(e.data());
-    envp.push_back(nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execve(h.path.c_str(), argv.data(), envp.data());
-    int err = errno;
-    [[maybe_unused]] ssize_t n = ::write(error_fd, &err, sizeof err);
+    try {
+        execute(h.path, h.args.empty() ? std::vector<std::string>{h.path} : h.args, h.env);
+    } catch (const Error& e) {
+        int err = e.err();
+        [[maybe_unused]] ssize_t n = ::write(error_fd, &err, sizeof err);
+    }
     ::_exit(127);
 }
 
@@ -77,7 +70,8 @@ int wait_hook(pid_t pid, const Hook& h) {
         while ((n = ::poll(&p, 1, timeout_ms)) == -1 && errno == EINTR) {
         }
         if (n == 0) {
-            ::kill(pid, SIGKILL);
+            // The hook's group: what it started in the background dies with it.
+            ::kill(-pid, SIGKILL);
             sys::wait_for(pid);
             throw Error("timed out after " + std::to_string(*h.timeout) + "s");
         }
@@ -94,6 +88,7 @@ void run_hook(const Hook& h, const std::string& stage, const std::string& state_
     unique_fd error_read(fds[0]), error_write(fds[1]);
     pid_t pid = check(::fork(), "fork");
     if (pid == 0) exec_hook(h, state.get(), error_write.get());
+    ::setpgid(pid, pid); // as the child does: whichever runs first, the group exists after fork
     error_write.reset();
     check_hook_started(pid, error_read.get());
     int status = wait_hook(pid, h);

@@ -9,8 +9,10 @@
 // hooks and the user's program.
 #include "init.hpp"
 
+#include "dev.hpp"
 #include "hooks.hpp"
-#include "mounts.hpp"
+#include "process.hpp"
+#include "rootfs.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
@@ -23,17 +25,10 @@
 #include <algorithm>
 #include <csignal>
 #include <fcntl.h>
-#include <filesystem>
-#include <grp.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rung {
 namespace {
-
-// What execvp(3) searches when the environment has no PATH.
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // config.md, hostname and domainname: set in the container's UTS namespace (the runtime checked
 // that there is one). Unset: keep the copy of the host's the namespace started with.
@@ -60,16 +55,20 @@ unique_fd hold_exec_fifo(const std::string& path) {
     return open_file(path, O_PATH);
 }
 
+// Before init touches anything, the runtime runs its parent-side steps (phase 4: the cgroup,
+// phase 5: the uid and gid maps) and says "go", with our pid as the host sees it: the state the
+// hooks receive names it.
+pid_t wait_for_go(int sync_fd) {
+    return sync::expect(sync_fd, sync::Type::go, "init").pid;
+}
+
 // config.md, hooks: prestart and createRuntime run in the runtime's namespaces, after the
 // container's mounts and before pivot_root. Tell the runtime we got here and wait until it has
-// run them; it answers with our pid as the host sees it, for the state the hooks receive.
-pid_t let_runtime_run_create_hooks(int sync_fd) {
+// run them.
+void let_runtime_run_create_hooks(int sync_fd) {
     log::trace("init", "config.md: prestart, createRuntime hooks", "send(sync, mounted)");
     sync::send(sync_fd, sync::Type::mounted);
-    auto frame = sync::receive(sync_fd);
-    if (!frame || frame->type != sync::Type::resume)
-        throw Error("the runtime went away during the create hooks");
-    return static_cast<pid_t>(std::stol(frame->message));
+    sync::expect(sync_fd, sync::Type::resume, "init");
 }
 
 // config-linux.md, sysctl: written through the container's own /proc, after pivot_root. The
@@ -98,11 +97,17 @@ void report_ready(int sync_fd) {
     sync::send(sync_fd, sync::Type::ready);
 }
 
+// Create is a transaction: it is done once the runtime has written state.json and the pid file.
+// If the runtime dies before that (EOF), nothing could ever start or delete this init: exit.
+void wait_for_commit(int sync_fd) {
+    sync::expect(sync_fd, sync::Type::committed, "init");
+}
+
 // runtime.md, "Start". Opening a FIFO for writing blocks in the kernel until someone opens it
 // for reading, and that someone is `rung start`. The FIFO is reopened through the container's
 // own /proc: /proc/self/fd/N of the O_PATH fd leads to the inode, whatever our root is now. One
 // byte tells start we are off. The write end stays open until execve closes it (O_CLOEXEC):
-// start reads EOF when the program runs, or the error text if execve fails.
+// start reads EOF when the program runs, or an error frame if execve fails.
 unique_fd wait_for_start(int held_fifo) {
     std::string path = "/proc/self/fd/" + std::to_string(held_fifo);
     log::trace("init", "runtime.md: Start, blocks until start opens the FIFO", "open(", quote(path),
@@ -113,120 +118,25 @@ unique_fd wait_for_start(int held_fifo) {
     return fifo;
 }
 
-// config.md, process.user: supplementary groups first, then the group, then the user: once the
-// uid is not 0 the others can no longer be changed. With no additionalGids the runtime's own
-// supplementary groups are dropped, not inherited.
-void set_user(const User& user) {
-    std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
-    log::trace("init", "config.md: process.user", "setgroups(", groups.size(), " groups); setgid(",
-               user.gid, "); setuid(", user.uid, ")");
-    check(::setgroups(groups.size(), groups.data()), "setgroups");
-    check(::setgid(user.gid), "setgid " + std::to_string(user.gid));
-    check(::setuid(user.uid), "setuid " + std::to_string(user.uid));
-    if (user.umask) {
-        log::trace("init", "config.md: process.user.umask", "umask(0", std::oct, *user.umask, ")");
-        ::umask(static_cast<mode_t>(*user.umask));
+// One transport for every error: an error frame, on the sync socket before start, and on the
+// exec FIFO after it, where `rung start` reads it.
+void report_failure(int sync_fd, int started_fd, const std::exception& e) noexcept {
+    if (started_fd >= 0) {
+        // If start went away, the write fails instead of killing us with SIGPIPE; init exits
+        // next anyway, so the ignored disposition never reaches a program.
+        ::signal(SIGPIPE, SIG_IGN);
+        sync_fd = started_fd;
     }
-}
-
-// A shell's convention for a command it cannot run: 127 not found, 126 found but not executable.
-Error exec_error(const std::string& file, int err) {
-    Error e("exec " + quote(file), err);
-    e.set_exit_status(err == ENOENT ? 127 : 126);
-    return e;
-}
-
-// Before start, the parent reads the sync socket; after start, `rung start` reads the FIFO.
-void report_failure(int sync_fd, int started_fd, const Error& e) noexcept {
-    if (started_fd < 0) {
-        sync::send(sync_fd, sync::Type::error, e.err(), e.message());
-        return;
-    }
-    // If start went away, the write fails instead of killing us with SIGPIPE; init exits next
-    // anyway, so the ignored disposition never reaches a program.
-    ::signal(SIGPIPE, SIG_IGN);
-    try {
-        write_full(started_fd, e.what());
-    } catch (...) {
-        // Nobody to tell; the exit status still does.
-    }
-}
-
-// What execvp(3) would run: a directory of the same name earlier in PATH is passed over.
-bool is_executable_file(const std::string& path) {
-    struct stat st;
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-           ::access(path.c_str(), X_OK) == 0;
+    sync::send_error(sync_fd, e);
 }
 
 } // namespace
-
-// runtime-linux.md, "File descriptors": only stdin, stdout and stderr stay open for the
-// application. rung opens all its own fds O_CLOEXEC, so they vanish at execve. What our caller
-// let us inherit (no FD_CLOEXEC) is closed now: a container process must not hold, say, a pipe
-// whose other end its caller reads until EOF, nor a file of the host's.
-void close_inherited_fds(std::string_view who) {
-    std::vector<int> inherited;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        int fd = std::stoi(entry.path().filename());
-        int flags = ::fcntl(fd, F_GETFD);
-        if (fd > STDERR_FILENO && flags != -1 && !(flags & FD_CLOEXEC)) inherited.push_back(fd);
-    }
-    for (int fd : inherited) {
-        log::trace(who, "runtime-linux.md: File descriptors", "close(", fd, ")");
-        unique_fd(fd).reset();
-    }
-}
-
-// config.md, process.args: args[0] has execvp's semantics, searched in the container's PATH (from
-// process.env, never the runtime's), inside the new root.
-std::string find_executable(const std::string& cmd, const std::vector<std::string>& env) {
-    std::string path = kDefaultPath;
-    for (const auto& e : env)
-        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
-    if (cmd.find('/') != std::string::npos) {
-        if (::access(cmd.c_str(), X_OK) == 0) return cmd;
-        throw exec_error(cmd, errno);
-    }
-    for (size_t start = 0;;) {
-        size_t end = path.find(':', start);
-        std::string dir = path.substr(start, end - start);
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
-        if (is_executable_file(candidate)) return candidate;
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    throw Error("exec " + quote(cmd) + ": executable file not found in $PATH").set_exit_status(127);
-}
-
-// config.md, process: args and env exactly as given; the environment is the container's, not the
-// runtime's.
-void exec_process(const Process& process) {
-    set_user(process.user);
-    std::string file = find_executable(process.args[0], process.env);
-    std::vector<char*> argv, envp;
-    for (const auto& a : process.args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : process.env)
-        envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-
-    // `rung run` blocked signals to forward them; the container starts with none blocked.
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-
-    log::trace("init", "runtime-spec: process.args", "execve(", quote(file), ", ",
-               process.args.size(), " args, ", process.env.size(), " env)");
-    ::execve(file.c_str(), argv.data(), envp.data());
-    throw exec_error(file, errno);
-}
 
 void container_init(const InitContext& ctx) {
     const Spec& spec = ctx.spec;
     unique_fd started; // the FIFO's write end, once start has opened it
     try {
+        pid_t host_pid = wait_for_go(ctx.sync_fd);
         close_inherited_fds("init");
         join_namespaces(ctx.plan);
         prepare_rootfs(spec);
@@ -234,7 +144,7 @@ void container_init(const InitContext& ctx) {
         setup_dev(spec);
         set_names(spec);
         unique_fd fifo = hold_exec_fifo(ctx.fifo_path);
-        pid_t host_pid = let_runtime_run_create_hooks(ctx.sync_fd);
+        let_runtime_run_create_hooks(ctx.sync_fd);
         run_hooks(spec.hooks.create_container, "createContainer",
                   hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::creating));
         enter_rootfs(spec.root.path, ctx.no_pivot);
@@ -245,17 +155,15 @@ void container_init(const InitContext& ctx) {
         enter_cwd(spec.process.cwd);
         find_executable(spec.process.args[0], spec.process.env); // fail create, not start
         report_ready(ctx.sync_fd);
+        wait_for_commit(ctx.sync_fd);
         started = wait_for_start(fifo.get());
         run_hooks(spec.hooks.start_container, "startContainer",
                   hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::created));
         exec_process(spec.process);
-    } catch (const Error& e) {
-        report_failure(ctx.sync_fd, started.get(), e);
-        ::_exit(e.exit_status());
     } catch (const std::exception& e) {
-        report_failure(ctx.sync_fd, started.get(), Error(e.what()));
+        report_failure(ctx.sync_fd, started.get(), e);
+        ::_exit(exit_status_of(e));
     }
-    ::_exit(1);
 }
 
 } // namespace rung

@@ -5,7 +5,6 @@
 #include "spec.hpp"
 
 #include <string>
-#include <string_view>
 
 namespace rung {
 
@@ -21,21 +20,10 @@ struct InitContext {
     bool no_pivot = false;
 };
 
-// Never returns. Sets the container up, lets the runtime run its create hooks, reports `ready`,
-// waits on the exec FIFO for `rung start`, then execs process.args. A failure before `ready`
-// goes to `sync_fd` as one error frame, after start as text on the FIFO; then init _exit()s.
+// Never returns. Waits for the runtime's "go", sets the container up, lets the runtime run its
+// create hooks, reports "ready", waits for "committed", then on the exec FIFO for `rung start`,
+// then execs process.args. A failure goes out as one error frame, on `sync_fd` before start and
+// on the FIFO after it; then init _exit()s.
 [[noreturn]] void container_init(const InitContext& ctx);
-
-// The last steps every container process takes, shared by init and `rung exec`: become
-// process.user, take its umask, find args[0] in the container's PATH, and execve. Throws on
-// failure (127 if the program is not there, 126 if it cannot be run).
-[[noreturn]] void exec_process(const Process& process);
-
-// Close every fd above stderr that was inherited without FD_CLOEXEC (init and exec, first
-// thing). `who` labels the trace.
-void close_inherited_fds(std::string_view who);
-
-// The path execve will run for process.args[0]: looked up in the PATH of process.env.
-std::string find_executable(const std::string& cmd, const std::vector<std::string>& env);
 
 } // namespace rung

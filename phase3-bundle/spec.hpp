@@ -329,8 +329,9 @@ Spec parse_spec(const json& j, const std::string& display_name = "config.json");
 // later, when the runtime uses it.
 Spec load_spec(const std::string& bundle_dir);
 
-// The property groups present in `spec` that this phase does not apply, each with the phase
-// that does or "not supported": {"linux.resources (phase 4)", "linux.seccomp (phase 5)", ...}.
+// The property groups present in `spec` that this phase does not apply (the table in
+// unapplied.cpp), each with the phase that does or "not supported": {"linux.resources (phase 4)",
+// "linux.seccomp (phase 5)", ...}.
 std::vector<std::string> unapplied_properties(const Spec& spec);
 
 // One warning line for unapplied_properties(), grouped by phase, or "" when there are none:

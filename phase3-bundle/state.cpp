@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <fcntl.h>
 #include <filesystem>
-#include <map>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,7 +19,8 @@
 namespace rung {
 namespace {
 
-constexpr size_t kMaxIdLength = 1024;
+// The ID is the name of its state directory: it can be no longer than a file name can be.
+constexpr size_t kMaxIdLength = NAME_MAX;
 
 bool id_char(char c, bool first) {
     bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -126,9 +127,9 @@ Status derive_status(const std::optional<ProcStat>& proc, unsigned long long sta
 }
 
 ordered_json state_to_json(const State& s) {
-    return {{"ociVersion", s.oci_version}, {"id", s.id},         {"pid", s.pid},
-            {"startTime", s.start_time},   {"bundle", s.bundle}, {"annotations", s.annotations},
-            {"created", s.created},        {"owner", s.owner}};
+    return {{"ociVersion", s.oci_version},  {"id", s.id},           {"pid", s.pid},
+            {"startTime", s.start_time},    {"bundle", s.bundle},   {"rootfs", s.rootfs},
+            {"annotations", s.annotations}, {"created", s.created}, {"owner", s.owner}};
 }
 
 State state_from_json(const json& j) {
@@ -139,6 +140,7 @@ State state_from_json(const json& j) {
         s.pid = j.at("pid").get<pid_t>();
         s.start_time = j.at("startTime").get<unsigned long long>();
         s.bundle = j.at("bundle").get<std::string>();
+        s.rootfs = j.value("rootfs", "");
         s.annotations = j.value("annotations", std::map<std::string, std::string>{});
         s.created = j.value("created", "");
         s.owner = j.value("owner", "");
@@ -193,17 +195,24 @@ ContainerDir ContainerDir::create(const std::string& root, const std::string& id
     return ContainerDir(id, path, std::move(fd));
 }
 
-ContainerDir ContainerDir::open(const std::string& root, const std::string& id, Lock lock) {
+std::optional<ContainerDir> ContainerDir::find(const std::string& root, const std::string& id,
+                                               Lock lock) {
     validate_id(id);
     std::string path = root + "/" + id;
     int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd == -1) {
-        if (errno == ENOENT) no_such_container(id);
+        if (errno == ENOENT) return std::nullopt;
         throw_errno("open " + quote(path));
     }
     ContainerDir dir(id, path, unique_fd(fd));
     lock_dir(dir.lock_.get(), lock, id, path);
     return dir;
+}
+
+ContainerDir ContainerDir::open(const std::string& root, const std::string& id, Lock lock) {
+    std::optional<ContainerDir> dir = find(root, id, lock);
+    if (!dir) no_such_container(id);
+    return std::move(*dir);
 }
 
 bool ContainerDir::fifo_exists() const {
@@ -215,12 +224,24 @@ Spec ContainerDir::read_config() const {
     return parse_spec(read_json_file(path_ + "/config.json", "config.json"));
 }
 
-// A directory without state.json is a create still in progress, or one that failed: to every
-// other command, that container does not exist (yet).
+// A directory without state.json is a create still in progress, or one that was killed before
+// it wrote the state (its init exits when it reads EOF instead of "committed"): a container with
+// no process, stopped, that delete removes.
 State ContainerDir::read_state() const {
     std::string file = path_ + "/state.json";
-    if (!path_exists(file)) no_such_container(id_);
+    if (!path_exists(file)) {
+        State s;
+        s.id = id_;
+        return s;
+    }
     return state_from_json(read_json_file(file, "state.json"));
+}
+
+// A create holds the directory's lock from mkdir until it has written the state; list takes no
+// lock, and asks on a descriptor of its own (a second flock on ours would convert our lock).
+bool ContainerDir::locked_by_another() const {
+    unique_fd fd(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return fd && ::flock(fd.get(), LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK;
 }
 
 // runtime.md, "State"; written once, atomically (temp file + rename), so a reader sees all of it
@@ -241,10 +262,13 @@ Status ContainerDir::status(const State& s) const {
 void ContainerDir::remove() const {
     log::trace("rung", "runtime.md: Delete", "unlink ", quote(path_), "/*, rmdir(", quote(path_),
                ")");
-    for (const auto& entry : std::filesystem::directory_iterator(path_)) {
-        std::string name = entry.path().filename();
-        check(::unlinkat(lock_.get(), name.c_str(), 0), "unlink " + quote(entry.path().string()));
-    }
+    // state.json goes last: a delete killed halfway leaves a container that is still recognised.
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(path_))
+        if (entry.path().filename() != "state.json") names.push_back(entry.path().filename());
+    if (path_exists(path_ + "/state.json")) names.push_back("state.json");
+    for (const auto& name : names)
+        check(::unlinkat(lock_.get(), name.c_str(), 0), "unlink " + quote(path_ + "/" + name));
     check(::rmdir(path_.c_str()), "rmdir " + quote(path_));
 }
 
@@ -268,51 +292,6 @@ std::vector<std::string> list_ids(const std::string& root) {
     }
     std::sort(ids.begin(), ids.end());
     return ids;
-}
-
-namespace {
-
-ino_t pid_namespace_of(const std::string& pid) {
-    struct stat st;
-    return ::stat(("/proc/" + pid + "/ns/pid").c_str(), &st) == 0 ? st.st_ino : 0;
-}
-
-// A process may exit while /proc is listed; it is then simply not there.
-std::optional<ProcStat> stat_if_alive(pid_t pid) {
-    try {
-        return read_proc_stat(pid);
-    } catch (const Error&) {
-        return std::nullopt;
-    }
-}
-
-} // namespace
-
-bool shares_our_pid_namespace(pid_t init) {
-    return pid_namespace_of(std::to_string(init)) == pid_namespace_of("self");
-}
-
-std::set<pid_t> container_pids(pid_t init) {
-    bool own_ns = !shares_our_pid_namespace(init);
-    ino_t init_ns = pid_namespace_of(std::to_string(init));
-    std::map<pid_t, pid_t> parent;
-    std::set<pid_t> pids = {init};
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-        std::string name = entry.path().filename();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        pid_t pid = std::stoi(name);
-        if (own_ns) {
-            if (pid_namespace_of(name) == init_ns) pids.insert(pid);
-        } else if (auto st = stat_if_alive(pid)) {
-            parent[pid] = st->ppid;
-        }
-    }
-    for (bool grew = !own_ns; grew;) {
-        grew = false;
-        for (const auto& [pid, ppid] : parent)
-            if (pids.count(ppid) && pids.insert(pid).second) grew = true;
-    }
-    return pids;
 }
 
 std::optional<unique_fd> open_init(const State& s) {

@@ -23,6 +23,11 @@ void Error::render() {
     }
 }
 
+int exit_status_of(const std::exception& e) noexcept {
+    auto* error = dynamic_cast<const Error*>(&e);
+    return error ? error->exit_status() : 1;
+}
+
 void throw_errno(std::string what) {
     throw Error(std::move(what), errno);
 }

@@ -3,6 +3,7 @@
 # directory under --root, and the exec FIFO that keeps the program from running before start.
 
 load helpers
+load bundle
 
 setup() {
     setup_bundle
@@ -118,7 +119,8 @@ teardown() {
 @test "invalid IDs are refused before anything is written" {
     require_phase 2
     local long id
-    long=$(printf 'a%.0s' {1..1025})
+    # An ID names a directory: 256 bytes is one more than a file name can hold (NAME_MAX).
+    long=$(printf 'a%.0s' {1..256})
     for id in "" / .. ../escape a/b . .hidden -dash "a b" $'a\nb' $'tab\there' 'caf\xc3\xa9' "$long"; do
         run rung create --bundle "$BUNDLE" -- "$id"
         assert_failure
@@ -129,6 +131,56 @@ teardown() {
         assert_output --partial 'container ID'
     done
     [[ ! -e $ROOT ]]
+}
+
+@test "an ID of 255 bytes, the most a file name holds, is a container like any other" {
+    require_phase 2
+    local id
+    id=$(printf 'a%.0s' {1..255})
+    set_args sleep 1000
+    rung create --bundle "$BUNDLE" "$id" >/dev/null 2>&1 </dev/null
+    assert_equal "$(rung list -q)" "$id"
+    assert_equal "$(container_status "$id")" created
+    rung delete --force "$id"
+    assert_equal "$(rung list -q)" ""
+}
+
+@test "an empty --root is refused in one line, and nothing is written to /" {
+    require_phase 2
+    local id=emptyroot-$$
+    run -1 "$RUNG" --root '' create --bundle "$BUNDLE" "$id"
+    assert_output 'rung: --root: must not be empty'
+    [[ ! -e /$id ]]
+}
+
+@test "args and env too big for execve(2) fail create, not start, and leave nothing" {
+    require_phase 2
+    # One string over MAX_ARG_STRLEN (128 KiB), then 3 MiB in all, over ARG_MAX (2 MiB with the
+    # default 8 MiB stack). jq reads the value from a file: it cannot take it as an argument.
+    head -c 200000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/big"
+    update_config --rawfile v "$BATS_TEST_TMPDIR/big" '.process.env += ["BIG=" + $v]'
+    run_to_file rung create --bundle "$BUNDLE" big
+    assert_failure
+    one_line
+    assert_output --regexp '^rung: create: config.json: process.env\[[0-9]+\] is 200005 bytes: execve\(2\) takes at most 131072$'
+    assert_clean big
+    head -c 100000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/big"
+    update_config --rawfile v "$BATS_TEST_TMPDIR/big" '.process.env = [range(30) | "V\(.)=" + $v]'
+    run_to_file rung create --bundle "$BUNDLE" big
+    assert_failure
+    one_line
+    assert_output --regexp '^rung: create: config.json: process: args and env take [0-9]+ bytes: execve\(2\) takes at most [0-9]+$'
+    assert_clean big
+}
+
+@test "run --keep leaves the stopped container, for state and delete" {
+    require_phase 2
+    set_args sh -c 'exit 3'
+    run -3 rung --log "$BATS_TEST_TMPDIR/rung.log" run --keep --bundle "$BUNDLE" kept
+    assert_equal "$(container_status kept)" stopped
+    assert_equal "$(rung list -q)" kept
+    rung delete kept
+    assert_equal "$(rung list -q)" ""
 }
 
 @test "start twice: the second fails and changes nothing" {
@@ -237,6 +289,10 @@ teardown() {
     assert_success
     assert_equal "$(jq -r 'map(.id + "=" + .status) | join(" ")' <<<"$output")" "one=created two=running"
     assert_equal "$(jq -r '.[1].pid' <<<"$output")" "$(rung state two | jq .pid)"
+    # runc's fields, in runc's order.
+    assert_equal "$(jq -c '.[0] | keys_unsorted' <<<"$output")" \
+        '["ociVersion","id","pid","status","bundle","rootfs","created","annotations","owner"]'
+    assert_equal "$(jq -r '.[0].rootfs' <<<"$output")" "$ROOTFS"
 
     run rung list -q
     assert_success

@@ -156,7 +156,77 @@ running() {
     run rung ps stopped
     assert_failure
     one_line
-    assert_output --partial 'container "stopped" is stopped'
+    assert_output 'rung: ps: container "stopped" is stopped: ps needs a created or running container'
+}
+
+@test "ps fails when ps(1) fails, and prints none of its rows" {
+    require_phase 3
+    running psfail
+    run -1 rung ps psfail -- --no-such-ps-option
+    assert_line --index -1 "rung: ps: \"ps '--no-such-ps-option'\" failed (exit status 1)"
+    refute_line --partial PID
+}
+
+@test "ps keeps a line longer than 4096 bytes whole" {
+    require_phase 3
+    running pslong
+    local marker
+    marker=$(printf 'x%.0s' {1..5000})
+    rung exec --detach pslong sh -c "sleep 998; : $marker" >/dev/null 2>&1 </dev/null
+    wait_for pgrep -f "sleep 998; : x"
+    run rung ps pslong
+    assert_success
+    # The header, init, the shell whose command line holds the marker, in one line, and its sleep.
+    assert_equal "${#lines[@]}" 4
+    assert_line --partial "sleep 998; : $marker"
+}
+
+@test "exec -u takes decimal ids that fit a uint32, nothing else" {
+    require_phase 3
+    running users
+    run rung exec -u 1000:5 users sh -c 'id -u; id -g'
+    assert_success
+    assert_output $'1000\n5'
+    local bad
+    for bad in 4294967296 1000abc:5x -1 1000: :5 0x10 ' 1' 1000:4294967296; do
+        run -1 rung exec -u "$bad" users true
+        assert_output "rung: exec: --user \"$bad\": expected UID[:GID] (numbers)"
+    done
+    # (uid_t)-1 fits, but setuid(2) takes it as "no change": refused before anything runs.
+    run -1 rung exec -u 4294967295 users true
+    assert_output 'rung: exec: process.user.uid: 4294967295 is -1 to the kernel, not an ID'
+    run -1 rung exec -u 0:4294967295 users true
+    assert_output 'rung: exec: process.user.gid: 4294967295 is -1 to the kernel, not an ID'
+}
+
+@test "exec --additional-gids, -g: repeated or a comma list, as runc takes it" {
+    require_phase 3
+    running groups
+    run rung exec --additional-gids 10,20 -g 30 groups grep Groups /proc/self/status
+    assert_success
+    assert_output --regexp $'^Groups:\t10 20 30 ?$'
+    run -1 rung exec -g 10,x groups true
+    assert_output 'rung: exec: --additional-gids "10,x": expected GID[,GID...] (numbers)'
+    run -1 rung exec -g 4294967295 groups true
+    assert_output 'rung: exec: process.user.additionalGids[0]: 4294967295 is -1 to the kernel, not an ID'
+}
+
+@test "exec --preserve-fds N passes fds 3 to 3+N-1 on; without it they are closed" {
+    require_phase 3
+    running fds
+    echo three >"$BATS_TEST_TMPDIR/three"
+    echo four >"$BATS_TEST_TMPDIR/four"
+    run rung exec --preserve-fds 2 fds sh -c 'cat <&3; cat <&4' 3<"$BATS_TEST_TMPDIR/three" 4<"$BATS_TEST_TMPDIR/four"
+    assert_success
+    assert_output $'three\nfour'
+    run rung exec --preserve-fds 1 fds sh -c 'cat <&3; ls /proc/self/fd/4' 3<"$BATS_TEST_TMPDIR/three" 4<"$BATS_TEST_TMPDIR/four"
+    assert_failure
+    assert_line --index 0 three
+    run rung exec fds sh -c 'ls /proc/self/fd/3' 3<"$BATS_TEST_TMPDIR/three"
+    assert_failure
+    run -1 rung exec --preserve-fds -1 fds true
+    one_line
+    assert_output --partial -- '--preserve-fds'
 }
 
 @test "in the host's PID namespace, ps lists init and its descendants, delete --force kills them all" {

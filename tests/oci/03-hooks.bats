@@ -125,6 +125,24 @@ logged_stages() {
     done
 }
 
+@test "a hook killed by its timeout takes what it started in the background with it" {
+    require_phase 3
+    local n=$((42000000 + $$ % 1000000))
+    write_script "$BATS_TEST_TMPDIR/spawner.sh" "sleep $n &" "sleep $((n + 1))"
+    update_config --arg p "$BATS_TEST_TMPDIR/spawner.sh" '.hooks.createRuntime = [{path: $p, timeout: 1}]'
+    set_args true
+    run_to_file rung create --bundle "$BUNDLE" spawner
+    assert_failure 1
+    one_line
+    assert_output --partial 'timed out after 1s'
+    assert_clean spawner
+    # The hook's group was killed: its background child too, not only the hook.
+    run pgrep -f "sleep $n"
+    assert_failure
+    run pgrep -f "sleep $((n + 1))"
+    assert_failure
+}
+
 @test "a failing prestart, createRuntime or createContainer hook fails create, naming it; the container is destroyed and poststop runs" {
     require_phase 3
     write_script "$BATS_TEST_TMPDIR/fail.sh" 'echo "hook failing" >&2' 'exit 3'

@@ -84,6 +84,21 @@ teardown() {
     assert_line --regexp $'^Groups:\t10 20 ?$'
 }
 
+@test "4294967295, (uid_t)-1, as a uid, gid or additional gid fails create in one line" {
+    require_phase 3
+    local field
+    for field in uid gid 'additionalGids[1]'; do
+        update_config '.process.user = {uid: 0, gid: 0, additionalGids: [1, 2]}'
+        update_config ".process.user.$field = 4294967295"
+        set_args true
+        run_to_file rung create --bundle "$BUNDLE" minus1
+        assert_failure
+        one_line
+        assert_output "rung: create: config.json: process.user.$field: 4294967295 is -1 to the kernel, not an ID"
+        assert_clean minus1
+    done
+}
+
 @test "process.user without additionalGids drops the runtime's supplementary groups" {
     require_phase 3
     update_config '.process.user = {uid: 0, gid: 0}'

@@ -140,6 +140,35 @@ TEST_CASE("sync frames round-trip, long messages are cut, EOF is nullopt") {
     CHECK_FALSE(sync::receive(b.get()));
 }
 
+TEST_CASE("sync::expect returns the frame due, and turns anything else into an Error") {
+    auto [a, b] = sys::socketpair();
+    sync::send(a.get(), sync::Frame{sync::Type::go, 0, 4242, {}});
+    CHECK(sync::expect(b.get(), sync::Type::go, "test").pid == 4242);
+
+    sync::send(a.get(), sync::Type::error, ENOENT, "exec \"x\"");
+    CHECK_THROWS_WITH_AS(sync::expect(b.get(), sync::Type::ready, "test"),
+                         "exec \"x\": No such file or directory", Error);
+
+    sync::send(a.get(), sync::Type::mounted);
+    CHECK_THROWS_WITH_AS(sync::expect(b.get(), sync::Type::ready, "test"),
+                         "sent \"mounted\" where \"ready\" was due", Error);
+
+    a.reset();
+    CHECK_THROWS_WITH_AS(sync::expect(b.get(), sync::Type::committed, "test"),
+                         "exited before \"committed\"", Error);
+}
+
+TEST_CASE("sync frames travel over a FIFO too, and EOF there is an execve that succeeded") {
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    unique_fd r(fds[0]), w(fds[1]);
+    sync::send(w.get(), sync::Type::error, EACCES, "exec \"/bin/x\"");
+    CHECK_THROWS_WITH_AS(sync::expect(r.get(), sync::Type::eof, "test"),
+                         "exec \"/bin/x\": Permission denied", Error);
+    w.reset();
+    CHECK_NOTHROW(sync::expect(r.get(), sync::Type::eof, "test"));
+}
+
 TEST_CASE("flag strings name every bit and show unknown ones in hex") {
     CHECK(sys::clone_flags_string(CLONE_NEWPID | CLONE_NEWNS) == "CLONE_NEWNS|CLONE_NEWPID");
     CHECK(sys::clone_flags_string(0) == "0");
@@ -190,6 +219,30 @@ TEST_CASE("signal_name names classic and real-time signals") {
     CHECK(sys::signal_name(SIGRTMIN) == "SIGRTMIN");
     CHECK(sys::signal_name(SIGRTMIN + 2) == "SIGRTMIN+2");
     CHECK(sys::signal_name(99) == "signal 99");
+}
+
+TEST_CASE("signals by name, with or without SIG, any case, and by number") {
+    CHECK(sys::parse_signal("KILL") == SIGKILL);
+    CHECK(sys::parse_signal("SIGKILL") == SIGKILL);
+    CHECK(sys::parse_signal("kill") == SIGKILL);
+    CHECK(sys::parse_signal("9") == SIGKILL);
+    CHECK(sys::parse_signal("TERM") == SIGTERM);
+    CHECK(sys::parse_signal("sigterm") == SIGTERM);
+    CHECK(sys::parse_signal("15") == SIGTERM);
+    CHECK(sys::parse_signal("HUP") == SIGHUP);
+    CHECK(sys::parse_signal("USR1") == SIGUSR1);
+    CHECK(sys::parse_signal("WINCH") == SIGWINCH);
+    CHECK(sys::parse_signal("RTMIN") == SIGRTMIN);
+    CHECK(sys::parse_signal("RTMIN+2") == SIGRTMIN + 2);
+    CHECK(sys::parse_signal("SIGRTMAX-1") == SIGRTMAX - 1);
+    CHECK(sys::parse_signal("RTMAX") == SIGRTMAX);
+    CHECK(sys::parse_signal(std::to_string(SIGRTMAX)) == SIGRTMAX);
+    for (const char* bad : {"", "0", "-9", "FOO", "SIG", "9x", "KILL ", "65", "RTMIN+99",
+                            "RTMAX-40", "RTMIN+", "+9"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_WITH_AS(sys::parse_signal(bad), doctest::Contains("unknown signal"), Error);
+    }
+    CHECK_THROWS_WITH_AS(sys::parse_signal("FOO"), "unknown signal \"FOO\"", Error);
 }
 
 TEST_CASE("now_rfc3339 is UTC with nanoseconds") {

@@ -44,6 +44,9 @@ private:
     std::string text_;
 };
 
+// The status to exit with for `e`: an Error's own (exit_status()), 1 for anything else.
+int exit_status_of(const std::exception& e) noexcept;
+
 // Throw an Error for the current errno. `what` names the operation and its object.
 [[noreturn]] void throw_errno(std::string what);
 

@@ -1,6 +1,5 @@
-// mounts: the container's filesystem view, built inside its mount namespace before exec.
-//
-//   prepare_rootfs -> mount_all -> setup_dev -> enter_rootfs (pivot_root) -> finish_rootfs
+// mount_options: the table from config.md "Linux mount options" to what mount(2) and
+// mount_setattr(2) take. Pure: it touches nothing, so the unit tests check every entry.
 #pragma once
 
 #include "spec.hpp"
@@ -33,23 +32,5 @@ MountOptions parse_mount_options(const std::vector<std::string>& options);
 // idmapped mounts (phase 5) and "type": "bind" without a bind option. The runtime checks every
 // entry with it before create makes anything; init calls it again as it mounts.
 MountOptions mount_options_of(const Mount& m);
-
-// The host path a mount destination names inside the rootfs. ".." cannot climb out of it.
-std::string path_in_rootfs(const std::string& rootfs, const std::string& destination);
-
-// runtime-spec config-linux.md "rootfsPropagation"; bind the rootfs onto itself so it is a mount
-// point that pivot_root(2) can move.
-void prepare_rootfs(const Spec& spec);
-// runtime-spec config.md "mounts": every entry, in order, under the rootfs.
-void mount_all(const Spec& spec);
-// runtime-linux.md "Default Devices" and "Dev symbolic links", plus linux.devices.
-void setup_dev(const Spec& spec);
-// config-linux.md "Default Devices": with process.terminal, /dev/console is the container's
-// pty, bind mounted over the mount point setup_dev made. After pivot_root; `pty` is /dev/pts/N.
-void mount_console(const std::string& pty);
-// Make the rootfs "/": pivot_root(2), or with no_pivot MS_MOVE + chroot for initramfs.
-void enter_rootfs(const std::string& rootfs, bool no_pivot);
-// root.readonly, after everything else is mounted.
-void finish_rootfs(const Spec& spec);
 
 } // namespace rung

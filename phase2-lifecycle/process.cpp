@@ -1,0 +1,118 @@
+// process: the container process's own steps, the last ones before its program runs.
+//
+// Init runs them after `rung start`, `rung exec` in its child after joining the namespaces. They
+// touch only the calling process: its fds, its credentials, its signal mask, its program.
+#include "process.hpp"
+
+#include "rung/error.hpp"
+#include "rung/fd.hpp"
+#include "rung/log.hpp"
+
+#include <csignal>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace rung {
+namespace {
+
+// What execvp(3) searches when the environment has no PATH.
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// A shell's convention for a command it cannot run: 127 not found, 126 found but not executable.
+Error exec_error(const std::string& file, int err) {
+    Error e("exec " + quote(file), err);
+    e.set_exit_status(err == ENOENT ? 127 : 126);
+    return e;
+}
+
+// What execvp(3) would run: a directory of the same name earlier in PATH is passed over.
+bool is_executable_file(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+}
+
+// execve(2) takes NULL-terminated arrays of C strings.
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+    std::vector<char*> out;
+    for (const auto& s : strings)
+        out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
+// `rung run` blocked signals to forward them; a new program starts with none blocked.
+void unblock_all_signals() {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+} // namespace
+
+// runtime-linux.md, "File descriptors": only stdin, stdout and stderr stay open for the
+// application. rung opens all its own fds O_CLOEXEC, so they vanish at execve. What our caller
+// let us inherit (no FD_CLOEXEC) is closed now: a container process must not hold, say, a pipe
+// whose other end its caller reads until EOF, nor a file of the host's. Except the
+// `preserve_fds` after stderr that the caller passes on on purpose (exec --preserve-fds N).
+void close_inherited_fds(std::string_view who, int preserve_fds) {
+    std::vector<int> inherited;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        int fd = std::stoi(entry.path().filename());
+        int flags = ::fcntl(fd, F_GETFD);
+        if (fd > STDERR_FILENO + preserve_fds && flags != -1 && !(flags & FD_CLOEXEC))
+            inherited.push_back(fd);
+    }
+    for (int fd : inherited) {
+        log::trace(who, "runtime-linux.md: File descriptors", "close(", fd, ")");
+        unique_fd(fd).reset();
+    }
+}
+
+// config.md, process.args: args[0] has execvp's semantics, searched in the container's PATH (from
+// process.env, never the runtime's), inside the new root.
+std::string find_executable(const std::string& cmd, const std::vector<std::string>& env) {
+    std::string path = kDefaultPath;
+    for (const auto& e : env)
+        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+    if (cmd.find('/') != std::string::npos) {
+        if (::access(cmd.c_str(), X_OK) == 0) return cmd;
+        throw exec_error(cmd, errno);
+    }
+    for (size_t start = 0;;) {
+        size_t end = path.find(':', start);
+        std::string dir = path.substr(start, end - start);
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
+        if (is_executable_file(candidate)) return candidate;
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    throw Error("exec " + quote(cmd) + ": executable file not found in $PATH").set_exit_status(127);
+}
+
+// config.md, process: args and env exactly as given; the environment is the container's, not the
+// runtime's.
+void execute(const std::string& file, const std::vector<std::string>& args,
+             const std::vector<std::string>& env) {
+    std::vector<char*> argv = c_strings(args), envp = c_strings(env);
+    unblock_all_signals();
+    ::execve(file.c_str(), argv.data(), envp.data());
+    throw exec_error(file, errno);
+}
+
+void exec_process(const Process& process) {
+    // phase 5: process.rlimits (setrlimit), while still root: raising a hard limit needs
+    // CAP_SYS_RESOURCE.
+    // phase 3: process.user (phase 5 keeps the capabilities across the uid change).
+    // phase 5: process.capabilities (bounding, then the other sets), then
+    // process.noNewPrivileges, then linux.seccomp, last so that the filter need not allow the
+    // steps before it.
+    std::string file = find_executable(process.args[0], process.env);
+    log::trace("init", "runtime-spec: process.args", "execve(", quote(file), ", ",
+               process.args.size(), " args, ", process.env.size(), " env)");
+    execute(file, process.args, process.env);
+}
+
+} // namespace rung

@@ -1,0 +1,139 @@
+// dev: the container's /dev (runtime-linux.md "Default Devices", "Dev symbolic links",
+// config-linux.md "devices"), made inside the rootfs after the mounts and before pivot_root.
+#include "dev.hpp"
+
+#include "mount_options.hpp"
+#include "rootfs.hpp"
+#include "rung/error.hpp"
+#include "rung/file.hpp"
+#include "rung/log.hpp"
+
+#include <algorithm>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+namespace rung {
+namespace {
+
+// config-linux.md "Default Devices". mknod as root; in a user namespace (phase 5) mknod is
+// forbidden, so bind-mount the host's node instead, as runc does.
+struct DefaultDevice {
+    const char* name;
+    unsigned major, minor;
+};
+constexpr DefaultDevice kDefaultDevices[] = {
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+};
+
+// mknod's mode is filtered by the umask; the spec's fileMode is exact.
+void set_mode_and_owner(const std::string& path, mode_t mode, uid_t uid, gid_t gid) {
+    check(::chmod(path.c_str(), mode), "chmod " + quote(path));
+    check(::chown(path.c_str(), uid, gid), "chown " + quote(path));
+}
+
+void make_device(const std::string& path, mode_t type, unsigned major, unsigned minor, mode_t mode,
+                 uid_t uid, gid_t gid) {
+    if (path_exists(path)) check(::unlink(path.c_str()), "remove " + quote(path));
+    log::trace("init", "config-linux.md: devices", "mknod(", quote(path), ", ",
+               type == S_IFCHR   ? "S_IFCHR"
+               : type == S_IFBLK ? "S_IFBLK"
+                                 : "S_IFIFO",
+               "|0", std::oct, mode, std::dec, ", makedev(", major, ", ", minor, "))");
+    if (::mknod(path.c_str(), type | mode, makedev(major, minor)) == -1) {
+        if (errno != EPERM || type == S_IFIFO) throw_errno("mknod " + quote(path));
+        std::string host = "/dev/" + path.substr(path.rfind('/') + 1);
+        create_mount_point(path, true);
+        do_mount(host, path, "", MS_BIND, "", "no mknod in a user namespace: bind the host node");
+        return;
+    }
+    set_mode_and_owner(path, mode, uid, gid);
+}
+
+// config-linux.md, devices: "If a file already exists at path that does not match the requested
+// device, the runtime MUST generate an error." One that matches is kept, with the mode and owner
+// asked for; anything else at the path is never removed.
+void make_config_device(const std::string& path, const Device& d) {
+    mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
+    auto major = static_cast<unsigned>(d.major), minor = static_cast<unsigned>(d.minor);
+    mode_t mode = d.file_mode.value_or(0666);
+    struct stat st;
+    if (::lstat(path.c_str(), &st) == -1) {
+        if (errno != ENOENT) throw_errno("stat " + quote(path));
+        mkdir_all(path.substr(0, path.rfind('/')), 0755);
+        make_device(path, type, major, minor, mode, d.uid.value_or(0), d.gid.value_or(0));
+        return;
+    }
+    bool same = (st.st_mode & S_IFMT) == type &&
+                (type == S_IFIFO || (::major(st.st_rdev) == major && ::minor(st.st_rdev) == minor));
+    if (!same) throw Error(quote(path) + " exists and is not the device asked for");
+    log::trace("init", "config-linux.md: devices, the node is there already", "chmod/chown(",
+               quote(path), ")");
+    set_mode_and_owner(path, mode, d.uid.value_or(0), d.gid.value_or(0));
+}
+
+void make_symlink(const std::string& target, const std::string& link) {
+    if (path_exists(link)) return;
+    log::trace("init", "runtime-linux.md: dev symbolic links", "symlink(", quote(target), ", ",
+               quote(link), ")");
+    check(::symlink(target.c_str(), link.c_str()), "symlink " + quote(link));
+}
+
+bool dev_is_bind_mounted(const Spec& spec) {
+    for (const auto& m : spec.mounts)
+        if (path_in_rootfs("", m.destination) == "/dev" && parse_mount_options(m.options).is_bind())
+            return true;
+    return false;
+}
+
+} // namespace
+
+void setup_dev(const Spec& spec) {
+    std::string dev = path_in_rootfs(spec.root.path, "/dev");
+    // A /dev bound from the host is the host's own: a node made there, a chmod or the /dev/ptmx
+    // link would change the host's /dev (its ptmx replaced by a link, and no new ptys). Leave
+    // it as it is, with what it holds, as runc does.
+    if (dev_is_bind_mounted(spec)) {
+        log::trace("init", "config.md: mounts", quote(dev),
+                   " is a bind mount: no devices or links are made in it");
+        return;
+    }
+    mkdir_all(dev, 0755);
+    auto configured = [&](const std::string& path) {
+        return std::any_of(spec.linux.devices.begin(), spec.linux.devices.end(),
+                           [&](const Device& d) { return path_in_rootfs("", d.path) == path; });
+    };
+    for (const auto& d : kDefaultDevices) // unless linux.devices says otherwise
+        if (!configured(std::string("/dev/") + d.name))
+            make_device(dev + "/" + d.name, S_IFCHR, d.major, d.minor, 0666, 0, 0);
+    for (size_t i = 0; i < spec.linux.devices.size(); ++i) {
+        const Device& d = spec.linux.devices[i];
+        with_context("linux.devices[" + std::to_string(i) + "]",
+                     [&] { make_config_device(path_in_rootfs(spec.root.path, d.path), d); });
+    }
+    // config-linux.md: /dev/ptmx is a symlink to the container's own devpts instance.
+    if (is_directory(dev + "/pts")) {
+        std::string ptmx = dev + "/ptmx";
+        if (path_exists(ptmx)) ::unlink(ptmx.c_str());
+        make_symlink("pts/ptmx", ptmx);
+    }
+    make_symlink("/proc/self/fd", dev + "/fd");
+    make_symlink("/proc/self/fd/0", dev + "/stdin");
+    make_symlink("/proc/self/fd/1", dev + "/stdout");
+    make_symlink("/proc/self/fd/2", dev + "/stderr");
+    // The mount point of /dev/console, made while /dev is surely writable (mount_console).
+    if (spec.process.terminal) create_mount_point(dev + "/console", true);
+    // Without a mount there, /dev/shm is a directory anyone may use, as a tmpfs of mode 1777 is.
+    if (!is_directory(dev + "/shm")) {
+        mkdir_all(dev + "/shm");
+        check(::chmod((dev + "/shm").c_str(), 01777), "chmod " + quote(dev + "/shm"));
+    }
+}
+
+void mount_console(const std::string& pty) {
+    do_mount(pty, "/dev/console", "", MS_BIND, "", "config-linux.md: /dev/console, the pty");
+}
+
+} // namespace rung

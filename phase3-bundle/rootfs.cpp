@@ -1,0 +1,175 @@
+// rootfs: build the container's filesystem view.
+//
+// Everything here runs in init, inside the new mount namespace, before the user's process. The
+// order matters and mirrors runtime.md "create" step 2: propagation first (so nothing leaks to
+// the host), then the rootfs as a mount point, the configured mounts on top, /dev (dev.cpp), and
+// finally pivot_root to make the rootfs "/".
+#include "rootfs.hpp"
+
+#include "mount_options.hpp"
+#include "rung/error.hpp"
+#include "rung/file.hpp"
+#include "rung/log.hpp"
+#include "rung/sys.hpp"
+
+#include <fcntl.h>
+#include <sstream>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace rung {
+
+std::string path_in_rootfs(const std::string& rootfs, const std::string& destination) {
+    std::vector<std::string> parts;
+    std::istringstream in(destination);
+    for (std::string part; std::getline(in, part, '/');) {
+        if (part.empty() || part == ".") continue;
+        if (part == "..") {
+            if (!parts.empty()) parts.pop_back();
+            continue;
+        }
+        parts.push_back(part);
+    }
+    std::string out = rootfs;
+    while (out.size() > 1 && out.back() == '/')
+        out.pop_back();
+    for (const auto& p : parts)
+        out += "/" + p;
+    return out;
+}
+
+void do_mount(const std::string& source, const std::string& target, const std::string& type,
+              unsigned long flags, const std::string& data, std::string_view rule) {
+    log::trace("init", rule, "mount(", quote(source), ", ", quote(target), ", ", quote(type), ", ",
+               sys::mount_flags_string(flags), data.empty() ? "" : ", " + quote(data), ")");
+    sys::mount(source, target, type, flags, data);
+}
+
+void create_mount_point(const std::string& target, bool file) {
+    if (path_exists(target)) return;
+    size_t slash = target.rfind('/');
+    mkdir_all(target.substr(0, slash), 0755);
+    if (!file) {
+        mkdir_all(target, 0755);
+        return;
+    }
+    unique_fd fd(::open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+    if (!fd) throw_errno("create mount point " + quote(target));
+}
+
+namespace {
+
+// config-linux.md "rootfsPropagation", the part applied before pivot_root: slave for "slave" and
+// when unset (as runc: the host's later mounts still reach the container, nothing flows back),
+// private for the others. Applied recursively from "/", it leaves no mount of the namespace
+// shared, which is what pivot_root(2) asks of the new root's parent and of the old root.
+unsigned long propagation_before_pivot(const std::string& mode) {
+    if (mode.empty() || mode == "slave") return MS_SLAVE | MS_REC;
+    if (mode == "private" || mode == "shared" || mode == "unbindable") return MS_PRIVATE | MS_REC;
+    throw Error("linux.rootfsPropagation: unknown mode " + quote(mode));
+}
+
+void mount_one(const std::string& rootfs, const Mount& m) {
+    MountOptions o = mount_options_of(m);
+    std::string target = path_in_rootfs(rootfs, m.destination);
+    if (o.is_bind()) {
+        struct stat st;
+        if (::stat(m.source.c_str(), &st) == -1) throw_errno("bind source " + quote(m.source));
+        create_mount_point(target, !S_ISDIR(st.st_mode));
+        do_mount(m.source, target, "", o.flags & (MS_BIND | MS_REC), "", "config.md: mounts, bind");
+        // A bind mount ignores every flag but MS_BIND|MS_REC; the others need a remount.
+        unsigned long rest = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+        if (rest != 0)
+            do_mount("", target, "", MS_BIND | MS_REMOUNT | rest, "",
+                     "config.md: bind mount options");
+    } else {
+        create_mount_point(target, false);
+        // OCI "cgroup" means "the container's view of cgroups": on a v2 or hybrid host that
+        // is a cgroup2 mount (phase 4 explains the hierarchies).
+        std::string type = m.type == "cgroup" ? "cgroup2" : m.type;
+        do_mount(m.source, target, type, o.flags, o.data_string(), "config.md: mounts");
+    }
+    if (o.propagation != 0)
+        do_mount("", target, "", o.propagation, "", "config.md: mount propagation option");
+    if (o.attr_set != 0 || o.attr_clr != 0) {
+        struct mount_attr attr {};
+        attr.attr_set = o.attr_set;
+        attr.attr_clr = o.attr_clr;
+        log::trace("init", "config.md: recursive mount options", "mount_setattr(", quote(target),
+                   ", AT_RECURSIVE, set=0x", std::hex, o.attr_set, ", clr=0x", o.attr_clr, ")");
+        check(::mount_setattr(AT_FDCWD, target.c_str(), AT_RECURSIVE, &attr, sizeof attr),
+              "mount_setattr " + quote(target));
+    }
+}
+
+} // namespace
+
+void prepare_rootfs(const Spec& spec) {
+    const std::string& rootfs = spec.root.path;
+    do_mount("", "/", "", propagation_before_pivot(spec.linux.rootfs_propagation), "",
+             "config-linux.md: rootfsPropagation");
+    // A bind of a directory on a slave mount is a slave of the same master: with "slave" the
+    // rootfs mount receives what the host mounts under the rootfs later.
+    do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "",
+             "the new root must be a mount point to pivot to");
+}
+
+void mount_all(const Spec& spec) {
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        const Mount& m = spec.mounts[i];
+        with_context("mounts[" + std::to_string(i) + "] " + quote(m.destination),
+                     [&] { mount_one(spec.root.path, m); });
+    }
+}
+
+void enter_rootfs(const std::string& rootfs, bool no_pivot) {
+    if (no_pivot) {
+        // An initramfs root cannot be pivoted away; move the rootfs over "/" and chroot. The
+        // old root stays reachable to a privileged process, as docs/03-bundle.md explains.
+        log::trace("init", "rung --no-pivot", "chdir(", quote(rootfs), ")");
+        sys::chdir(rootfs);
+        do_mount(rootfs, "/", "", MS_MOVE, "", "rung --no-pivot");
+        log::trace("init", "rung --no-pivot", "chroot(\".\")");
+        sys::chroot(".");
+        sys::chdir("/");
+        return;
+    }
+    // pivot_root(".", "."): the new root becomes "/", and the old root is stacked on top of it
+    // at the same place. Unmounting "." once removes the old root; no directory to clean up.
+    unique_fd old_root = open_file("/", O_DIRECTORY | O_RDONLY);
+    unique_fd new_root = open_file(rootfs, O_DIRECTORY | O_RDONLY);
+    check(::fchdir(new_root.get()), "fchdir " + quote(rootfs));
+    log::trace("init", "runtime-spec: root.path", "pivot_root(\".\", \".\")");
+    check(static_cast<int>(::syscall(SYS_pivot_root, ".", ".")), "pivot_root " + quote(rootfs));
+    check(::fchdir(old_root.get()), "fchdir to the old root");
+    // The old root is a slave of the host's mounts: unmounting it must not propagate back.
+    do_mount("", ".", "", MS_SLAVE | MS_REC, "", "detach the old root without touching the host");
+    log::trace("init", "", "umount2(\".\", MNT_DETACH)");
+    sys::umount2(".", MNT_DETACH);
+    log::trace("init", "", "chdir(\"/\")");
+    sys::chdir("/");
+}
+
+void finish_rootfs(const Spec& spec) {
+    // config-linux.md, rootfsPropagation: "shared" puts the rootfs mount in a new peer group
+    // (not the host's: it was made private before the pivot); "unbindable" makes it a private
+    // mount that cannot be bind mounted. Both describe the new "/" itself, so they wait for it.
+    const std::string& mode = spec.linux.rootfs_propagation;
+    if (mode == "shared" || mode == "unbindable")
+        do_mount("", "/", "", mode == "shared" ? MS_SHARED : MS_UNBINDABLE, "",
+                 "config-linux.md: rootfsPropagation");
+    if (!spec.root.readonly) return;
+    // A bind remount sets all per-mount flags at once: keep the ones "/" already has.
+    struct statvfs vfs;
+    check(::statvfs("/", &vfs), "statvfs \"/\"");
+    unsigned long keep = 0;
+    if (vfs.f_flag & ST_NOSUID) keep |= MS_NOSUID;
+    if (vfs.f_flag & ST_NODEV) keep |= MS_NODEV;
+    if (vfs.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
+    do_mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY | keep, "", "config.md: root.readonly");
+}
+
+} // namespace rung

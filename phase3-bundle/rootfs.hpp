@@ -1,0 +1,35 @@
+// rootfs: the container's filesystem view, built inside its mount namespace before exec.
+//
+//   prepare_rootfs -> mount_all -> setup_dev (dev.hpp) -> enter_rootfs (pivot_root)
+//   -> finish_rootfs
+#pragma once
+
+#include "spec.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace rung {
+
+// The host path a mount destination names inside the rootfs. ".." cannot climb out of it.
+std::string path_in_rootfs(const std::string& rootfs, const std::string& destination);
+
+// mount(2), narrated under --debug with its real arguments and the rule it serves.
+void do_mount(const std::string& source, const std::string& target, const std::string& type,
+              unsigned long flags, const std::string& data, std::string_view rule);
+
+// What a mount lands on: a directory, or with `file` an empty file (a bind mount target must be
+// of the same kind as its source). Missing parents are made; an existing path is left alone.
+void create_mount_point(const std::string& target, bool file);
+
+// runtime-spec config-linux.md "rootfsPropagation"; bind the rootfs onto itself so it is a mount
+// point that pivot_root(2) can move.
+void prepare_rootfs(const Spec& spec);
+// runtime-spec config.md "mounts": every entry, in order, under the rootfs.
+void mount_all(const Spec& spec);
+// Make the rootfs "/": pivot_root(2), or with no_pivot MS_MOVE + chroot for initramfs.
+void enter_rootfs(const std::string& rootfs, bool no_pivot);
+// root.readonly, after everything else is mounted.
+void finish_rootfs(const Spec& spec);
+
+} // namespace rung
