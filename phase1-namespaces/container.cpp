@@ -31,15 +31,16 @@ void check_rootfs(const std::string& rootfs) {
 }
 
 pid_t spawn_init(const RunOptions& opts, unique_fd& parent_end, unique_fd& child_end) {
-    log::trace("parent", "runtime-spec: config-linux.md, namespaces", "clone3(",
-               sys::clone_flags_string(kNamespaces), "|SIGCHLD)");
+    log::step("config-linux.md: namespaces", "clone3(", sys::clone_flags_string(kNamespaces),
+              "|SIGCHLD)");
     pid_t pid = sys::clone_process(kNamespaces);
     if (pid == 0) {
+        log::set_actor("init");
         parent_end.reset();
         container_init(opts, child_end.get());
     }
     child_end.reset();
-    log::trace("parent", "", "init is pid ", pid, " on the host, pid 1 inside");
+    log::step("", "init is pid ", pid, " on the host, pid 1 inside");
     return pid;
 }
 

@@ -22,8 +22,8 @@ unique_fd block_signals() {
     sigemptyset(&set);
     for (int sig : {SIGINT, SIGTERM, SIGCHLD})
         sigaddset(&set, sig);
-    check(sigprocmask(SIG_BLOCK, &set, nullptr), "sigprocmask");
-    return unique_fd(check(signalfd(-1, &set, SFD_CLOEXEC), "signalfd"));
+    sys::sigprocmask(SIG_BLOCK, set, "rung: forward SIGINT and SIGTERM to the container");
+    return sys::signalfd(set, SFD_CLOEXEC);
 }
 
 // Forward SIGINT and SIGTERM until init exits. Note that a PID 1 ignores any signal it has no
@@ -37,15 +37,10 @@ int forward_signals_until_exit(pid_t pid, int sigfd) {
         int sig = static_cast<int>(si.ssi_signo);
         if (sig == SIGCHLD) {
             int status = 0;
-            if (::waitpid(pid, &status, WNOHANG) == pid) {
-                log::trace("parent", "", "waitpid(", pid, ") = exit code ",
-                           sys::exit_code_of(status));
-                return sys::exit_code_of(status);
-            }
+            if (sys::waitpid(pid, status, WNOHANG) == pid) return sys::exit_code_of(status);
             continue;
         }
-        log::trace("parent", "", "kill(", pid, ", ", strsignal(sig), ")   # forwarded");
-        ::kill(pid, sig);
+        sys::kill(pid, sig, "rung: forward the signal to the container");
     }
 }
 

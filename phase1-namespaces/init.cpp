@@ -24,24 +24,20 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 // joined to the host's peer group: a mount made here would appear on the host too. Make every
 // mount private first, recursively, so nothing propagates out of the container.
 void make_mounts_private() {
-    log::trace("init", "mount namespace: stop propagation to the host",
-               "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE)");
-    sys::mount("", "/", "", MS_REC | MS_PRIVATE);
+    sys::mount("", "/", "", MS_REC | MS_PRIVATE, "",
+               "mount_namespaces(7): stop propagation to the host");
 }
 
 // The UTS namespace gives the container its own hostname; the host's is untouched.
 void set_hostname(const std::string& name) {
-    log::trace("init", "runtime-spec: hostname", "sethostname(", quote(name), ")");
-    sys::sethostname(name);
+    sys::sethostname(name, "config.md: hostname");
 }
 
 // Phase 1 changes the root with chroot(2). It only changes where path lookup starts: a process
 // with CAP_SYS_CHROOT can walk back out (docs/01-namespaces.md shows how). Phase 3 replaces it
 // with pivot_root(2), which moves the old root away entirely.
 void enter_rootfs(const std::string& rootfs) {
-    log::trace("init", "runtime-spec: root.path", "chroot(", quote(rootfs), ")");
-    sys::chroot(rootfs);
-    log::trace("init", "", "chdir(\"/\")");
+    sys::chroot(rootfs, "config.md: root.path");
     sys::chdir("/");
 }
 
@@ -49,9 +45,7 @@ void enter_rootfs(const std::string& rootfs) {
 // tools such as ps read /proc to see which processes exist.
 void mount_proc() {
     constexpr unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    log::trace("init", "runtime-spec: config-linux.md, /proc in a new pid namespace",
-               "mount(\"proc\", \"/proc\", \"proc\", ", sys::mount_flags_string(flags), ")");
-    sys::mount("proc", "/proc", "proc", flags);
+    sys::mount("proc", "/proc", "proc", flags, "", "config-linux.md: default filesystems");
 }
 
 // What execvp(3) would run: a directory of the same name earlier in PATH is passed over.
@@ -84,25 +78,18 @@ std::string find_executable(const std::string& cmd, const std::string& path) {
                                     std::string("TERM=") + (term ? term : "xterm"), "HOME=/root"};
     std::string file = find_executable(args[0], kDefaultPath);
 
-    std::vector<char*> argv, envp;
-    for (const auto& a : args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : env)
-        envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-
     // The runtime blocked signals to forward them; the container starts with none blocked.
     sigset_t none;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    sys::sigprocmask(SIG_SETMASK, none);
 
-    log::trace("init", "runtime-spec: process.args", "execve(", quote(file), ", ", args.size(),
-               " args, ", env.size(), " env)");
-    ::execve(file.c_str(), argv.data(), envp.data());
-    // ...and 126 when it exists but cannot be executed.
-    int err = errno;
-    throw Error("exec " + quote(file), err).set_exit_status(err == ENOENT ? 127 : 126);
+    try {
+        sys::execve(file, args, env, "config.md: process.args");
+    } catch (Error& e) {
+        // ...and 126 when it exists but cannot be executed.
+        e.set_exit_status(e.err() == ENOENT ? 127 : 126);
+        throw;
+    }
 }
 
 } // namespace

@@ -2,7 +2,9 @@
 
 #include "rung/error.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,6 +52,58 @@ std::string read_file(const std::string& path) {
         out.append(buf, n);
         if (n < sizeof buf) return out;
     }
+}
+
+namespace {
+
+const char* file_kind(mode_t mode) {
+    switch (mode & S_IFMT) {
+    case S_IFIFO:
+        return "a FIFO";
+    case S_IFCHR:
+        return "a character device";
+    case S_IFBLK:
+        return "a block device";
+    case S_IFDIR:
+        return "a directory";
+    case S_IFSOCK:
+        return "a socket";
+    default:
+        return "a special file";
+    }
+}
+
+std::string size_string(size_t bytes) {
+    if (bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+    return std::to_string(bytes) + " bytes";
+}
+
+} // namespace
+
+std::string read_regular_file(const std::string& path, size_t max) {
+    std::string what = "cannot read " + quote(path);
+    int raw = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (raw == -1) throw_errno(what);
+    unique_fd fd(raw);
+    struct stat st;
+    check(::fstat(fd.get(), &st), what);
+    if (!S_ISREG(st.st_mode))
+        throw Error(what + ": " + file_kind(st.st_mode) + ", not a regular file");
+    std::string too_big = what + ": larger than " + size_string(max);
+    if (static_cast<uint64_t>(st.st_size) > max) throw Error(too_big);
+    // st_size can lie (a file that grows, or one of /proc's): read at most max + 1 bytes.
+    std::string out(max + 1 < 65536 ? max + 1 : static_cast<size_t>(st.st_size) + 1, '\0');
+    size_t done = 0;
+    for (;;) {
+        if (done == out.size()) out.resize(std::min(out.size() * 2, max + 1));
+        size_t n = with_context(
+            what, [&] { return read_full(fd.get(), out.data() + done, out.size() - done); });
+        done += n;
+        if (done > max) throw Error(too_big);
+        if (done < out.size()) break;
+    }
+    out.resize(done);
+    return out;
 }
 
 void write_file(const std::string& path, std::string_view data, mode_t mode) {

@@ -17,6 +17,7 @@ namespace {
 struct Sink {
     Options opts;
     unique_fd file;
+    std::string actor = "rung";
 };
 
 Sink& sink() {
@@ -76,6 +77,14 @@ void configure(const Options& opts) {
     Sink& s = sink();
     s.opts = opts;
     if (!opts.file.empty()) s.file = open_file(opts.file, O_WRONLY | O_CREAT | O_APPEND, 0644);
+}
+
+void set_actor(std::string_view who) {
+    sink().actor = who;
+}
+
+const std::string& actor() noexcept {
+    return sink().actor;
 }
 
 bool debug_enabled() noexcept {

@@ -1,22 +1,104 @@
+// The kernel half of sys.hpp (the library rung_sys): one syscall per wrapper, narrated, and
+// an Error naming the operation and its object when it fails. Unit tests link
+// tests/unit/fake_sys.cpp in its place.
 #include "rung/sys.hpp"
 
 #include "rung/error.hpp"
+#include "rung/log.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
+#include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fcntl.h>
+#include <grp.h>
 #include <linux/sched.h>
 #include <sched.h>
-#include <sys/mount.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace rung::sys {
+namespace {
+
+// A string argument as strace shows it: quoted, or NULL where the wrapper passes a null pointer.
+std::string arg_or_null(const std::string& s) {
+    return s.empty() ? "NULL" : quote(s);
+}
+
+const char* c_or_null(const std::string& s) {
+    return s.empty() ? nullptr : s.c_str();
+}
+
+std::string octal(mode_t mode) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0%o", static_cast<unsigned>(mode));
+    return buf;
+}
+
+std::string ioctl_name(unsigned long request) {
+    switch (request) {
+    case TIOCSCTTY:
+        return "TIOCSCTTY";
+    case TIOCNOTTY:
+        return "TIOCNOTTY";
+    case TIOCGWINSZ:
+        return "TIOCGWINSZ";
+    case TIOCSWINSZ:
+        return "TIOCSWINSZ";
+    case TIOCSPTLCK:
+        return "TIOCSPTLCK";
+    case TIOCGPTN:
+        return "TIOCGPTN";
+    default:
+        return "0x" + [&] {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%lx", request);
+            return std::string(buf);
+        }();
+    }
+}
+
+// A list of strings for the narration: ["sh", "-c", "echo hi"].
+std::string string_list(const std::vector<std::string>& v) {
+    std::string out = "[";
+    for (size_t i = 0; i < v.size(); ++i)
+        out += (i ? ", " : "") + quote(v[i]);
+    return out + "]";
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+    std::vector<char*> out;
+    out.reserve(v.size() + 1);
+    for (const auto& s : v)
+        out.push_back(const_cast<char*>(s.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
+// The object of an fd call in messages: "fd 5 (\"/run/x\")" when /proc can name it.
+std::string fd_object(int fd) {
+    std::string s = fd_string(fd);
+    auto lt = s.find('<');
+    if (lt == std::string::npos) return "fd " + s;
+    return "fd " + s.substr(0, lt) + " (" + quote(s.substr(lt + 1, s.size() - lt - 2)) + ")";
+}
+
+// fd_string() reads /proc: only worth it when the line is printed.
+std::string fd_arg(int fd) {
+    return log::debug_enabled() ? fd_string(fd) : std::to_string(fd);
+}
+
+} // namespace
+
+// ---- Processes -------------------------------------------------------------------------------
 
 pid_t clone_process(unsigned long flags) {
     // clone3(2), not glibc's clone(): with no stack given, the child runs on a copy of the
@@ -31,11 +113,141 @@ pid_t clone_process(unsigned long flags) {
     return static_cast<pid_t>(pid);
 }
 
+pid_t fork(std::string_view rule) {
+    log::step(rule, "fork()");
+    return check(::fork(), "fork");
+}
+
+void execve(const std::string& path, const std::vector<std::string>& argv,
+            const std::vector<std::string>& envp, std::string_view rule) {
+    log::step(rule, "execve(", quote(path), ", ", string_list(argv), ", ", envp.size(), " env)");
+    std::vector<char*> a = c_strings(argv), e = c_strings(envp);
+    ::execve(path.c_str(), a.data(), e.data());
+    throw_errno("exec " + quote(path));
+}
+
+void kill(pid_t pid, int sig, std::string_view rule) {
+    log::step(rule, "kill(", pid, ", ", signal_name(sig), ")");
+    check(::kill(pid, sig), "kill " + std::to_string(pid) + " with " + signal_name(sig));
+}
+
+// glibc 2.36 has wrappers for these two, Ubuntu 22.04's 2.35 does not: call the kernel directly.
+unique_fd pidfd_open(pid_t pid, std::string_view rule) {
+    log::step(rule, "pidfd_open(", pid, ", 0)");
+    long fd = ::syscall(SYS_pidfd_open, pid, 0);
+    if (fd == -1) throw_errno("pidfd_open " + std::to_string(pid));
+    return unique_fd(static_cast<int>(fd));
+}
+
+void pidfd_send_signal(int pidfd, int sig, pid_t pid, std::string_view rule) {
+    log::step(rule, "pidfd_send_signal(", fd_arg(pidfd), ", ", signal_name(sig), ")");
+    if (::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) == -1)
+        throw_errno("kill " + std::to_string(pid) + " with " + signal_name(sig));
+}
+
+int wait_for(pid_t pid, std::string_view rule) {
+    int status = 0;
+    waitpid(pid, status, 0, rule);
+    return status;
+}
+
+pid_t waitpid(pid_t pid, int& status, int options, std::string_view rule) {
+    pid_t got;
+    while ((got = ::waitpid(pid, &status, options)) == -1) {
+        if (errno != EINTR) throw_errno("waitpid " + std::to_string(pid));
+    }
+    if (got != 0) log::step(rule, "waitpid(", pid, ") = exit code ", exit_code_of(status));
+    return got;
+}
+
+pid_t setsid(std::string_view rule) {
+    log::step(rule, "setsid()");
+    return check(::setsid(), "setsid");
+}
+
+void setpgid(pid_t pid, pid_t pgid, std::string_view rule) {
+    log::step(rule, "setpgid(", pid, ", ", pgid, ")");
+    check(::setpgid(pid, pgid), "setpgid " + std::to_string(pid));
+}
+
+int prctl(int option, unsigned long arg2, unsigned long arg3, std::string_view rule) {
+    log::step(rule, "prctl(", option, ", ", arg2, ", ", arg3, ")");
+    return check(::prctl(option, arg2, arg3, 0UL, 0UL), "prctl " + std::to_string(option));
+}
+
+void sigprocmask(int how, const sigset_t& set, std::string_view rule) {
+    const char* name = how == SIG_BLOCK     ? "SIG_BLOCK"
+                       : how == SIG_UNBLOCK ? "SIG_UNBLOCK"
+                                            : "SIG_SETMASK";
+    std::string sigs;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sigismember(&set, sig) == 1) sigs += (sigs.empty() ? "" : "|") + signal_name(sig);
+    log::step(rule, "sigprocmask(", name, ", [", sigs, "])");
+    check(::sigprocmask(how, &set, nullptr), "sigprocmask");
+}
+
+unique_fd signalfd(const sigset_t& set, int flags, std::string_view rule) {
+    std::string names = (flags & SFD_CLOEXEC) ? "SFD_CLOEXEC" : "";
+    if (flags & SFD_NONBLOCK) names += names.empty() ? "SFD_NONBLOCK" : "|SFD_NONBLOCK";
+    log::step(rule, "signalfd(-1, mask, ", names.empty() ? "0" : names, ")");
+    return unique_fd(check(::signalfd(-1, &set, flags), "signalfd"));
+}
+
+// ---- Namespaces and identity -----------------------------------------------------------------
+
+void unshare(int flags, std::string_view rule) {
+    std::string names = clone_flags_string(static_cast<unsigned long>(flags));
+    log::step(rule, "unshare(", names, ")");
+    check(::unshare(flags), "unshare " + names);
+}
+
+void setns(int fd, int nstype, std::string_view rule) {
+    std::string type = clone_flags_string(static_cast<unsigned long>(nstype));
+    log::step(rule, "setns(", fd_arg(fd), ", ", type, ")");
+    check(::setns(fd, nstype), "setns " + fd_object(fd));
+}
+
+void sethostname(const std::string& name, std::string_view rule) {
+    log::step(rule, "sethostname(", quote(name), ")");
+    check(::sethostname(name.data(), name.size()), "sethostname " + quote(name));
+}
+
+void setdomainname(const std::string& name, std::string_view rule) {
+    log::step(rule, "setdomainname(", quote(name), ")");
+    check(::setdomainname(name.data(), name.size()), "setdomainname " + quote(name));
+}
+
+void setgroups(const std::vector<gid_t>& groups, std::string_view rule) {
+    std::string list;
+    for (gid_t g : groups)
+        list += (list.empty() ? "" : ", ") + std::to_string(g);
+    log::step(rule, "setgroups(", groups.size(), ", [", list, "])");
+    check(::setgroups(groups.size(), groups.data()), "setgroups [" + list + "]");
+}
+
+void setgid(gid_t gid, std::string_view rule) {
+    log::step(rule, "setgid(", gid, ")");
+    check(::setgid(gid), "setgid " + std::to_string(gid));
+}
+
+void setuid(uid_t uid, std::string_view rule) {
+    log::step(rule, "setuid(", uid, ")");
+    check(::setuid(uid), "setuid " + std::to_string(uid));
+}
+
+mode_t umask(mode_t mask, std::string_view rule) {
+    log::step(rule, "umask(", octal(mask), ")");
+    return ::umask(mask);
+}
+
+// ---- Mounts and the root ---------------------------------------------------------------------
+
 void mount(const std::string& source, const std::string& target, const std::string& fstype,
-           unsigned long flags, const std::string& data) {
-    if (::mount(source.empty() ? nullptr : source.c_str(), target.c_str(),
-                fstype.empty() ? nullptr : fstype.c_str(), flags,
-                data.empty() ? nullptr : data.c_str()) == -1) {
+           unsigned long flags, const std::string& data, std::string_view rule) {
+    log::step(rule, "mount(", arg_or_null(source), ", ", quote(target), ", ", arg_or_null(fstype),
+              ", ", mount_flags_string(flags), data.empty() ? "" : ", " + quote(data), ")");
+    if (::mount(c_or_null(source), target.c_str(), c_or_null(fstype), flags, c_or_null(data)) ==
+        -1) {
         std::string what = "mount " + quote(source) + " on " + quote(target);
         if (!fstype.empty()) what += " (type " + fstype + ")";
         if (flags != 0) what += " [" + mount_flags_string(flags) + "]";
@@ -43,156 +255,186 @@ void mount(const std::string& source, const std::string& target, const std::stri
     }
 }
 
-void umount2(const std::string& target, int flags) {
+void umount2(const std::string& target, int flags, std::string_view rule) {
+    log::step(rule, "umount2(", quote(target), ", ", flags == MNT_DETACH ? "MNT_DETACH" : "",
+              flags == MNT_DETACH ? "" : std::to_string(flags), ")");
     check(::umount2(target.c_str(), flags), "umount " + quote(target));
 }
 
-void sethostname(const std::string& name) {
-    check(::sethostname(name.data(), name.size()), "sethostname " + quote(name));
+void mount_setattr(int dirfd, const std::string& path, unsigned int flags,
+                   const struct mount_attr& attr, std::string_view rule) {
+    log::step(rule, "mount_setattr(", dirfd == AT_FDCWD ? "AT_FDCWD" : fd_arg(dirfd), ", ",
+              quote(path), ", ", (flags & AT_RECURSIVE) ? "AT_RECURSIVE" : std::to_string(flags),
+              ", {set=", mount_attr_string(attr.attr_set),
+              ", clr=", mount_attr_string(attr.attr_clr), "})");
+    struct mount_attr copy = attr;
+    check(::mount_setattr(dirfd, path.c_str(), flags, &copy, sizeof copy),
+          "mount_setattr " + quote(path));
 }
 
-void chroot(const std::string& path) {
+void pivot_root(const std::string& new_root, const std::string& put_old, std::string_view rule) {
+    log::step(rule, "pivot_root(", quote(new_root), ", ", quote(put_old), ")");
+    if (::syscall(SYS_pivot_root, new_root.c_str(), put_old.c_str()) == -1)
+        throw_errno("pivot_root " + quote(new_root));
+}
+
+void chroot(const std::string& path, std::string_view rule) {
+    log::step(rule, "chroot(", quote(path), ")");
     check(::chroot(path.c_str()), "chroot " + quote(path));
 }
 
-void chdir(const std::string& path) {
+void chdir(const std::string& path, std::string_view rule) {
+    log::step(rule, "chdir(", quote(path), ")");
     check(::chdir(path.c_str()), "chdir " + quote(path));
 }
 
-void mkfifo(const std::string& path, mode_t mode) {
+void fchdir(int fd, std::string_view rule) {
+    log::step(rule, "fchdir(", fd_arg(fd), ")");
+    check(::fchdir(fd), "fchdir " + fd_object(fd));
+}
+
+// ---- Files -----------------------------------------------------------------------------------
+
+unique_fd open(const std::string& path, int flags, mode_t mode, std::string_view rule) {
+    return openat(AT_FDCWD, path, flags, mode, rule);
+}
+
+unique_fd openat(int dirfd, const std::string& path, int flags, mode_t mode,
+                 std::string_view rule) {
+    std::string mode_arg = (flags & O_CREAT) ? ", " + octal(mode) : "";
+    if (dirfd == AT_FDCWD)
+        log::step(rule, "open(", quote(path), ", ", open_flags_string(flags), mode_arg, ")");
+    else
+        log::step(rule, "openat(", fd_arg(dirfd), ", ", quote(path), ", ", open_flags_string(flags),
+                  mode_arg, ")");
+    int fd = ::openat(dirfd, path.c_str(), flags, mode);
+    if (fd == -1) throw_errno("open " + quote(path));
+    return unique_fd(fd);
+}
+
+void mkdir(const std::string& path, mode_t mode, std::string_view rule) {
+    log::step(rule, "mkdir(", quote(path), ", ", octal(mode), ")");
+    check(::mkdir(path.c_str(), mode), "mkdir " + quote(path));
+}
+
+void mknod(const std::string& path, mode_t mode, dev_t dev, std::string_view rule) {
+    mode_t type = mode & S_IFMT;
+    const char* name = type == S_IFCHR   ? "S_IFCHR"
+                       : type == S_IFBLK ? "S_IFBLK"
+                       : type == S_IFIFO ? "S_IFIFO"
+                                         : "S_IFREG";
+    log::step(rule, "mknod(", quote(path), ", ", name, "|", octal(mode & ~S_IFMT), ", makedev(",
+              major(dev), ", ", minor(dev), "))");
+    check(::mknod(path.c_str(), mode, dev), "mknod " + quote(path));
+}
+
+void mkfifo(const std::string& path, mode_t mode, std::string_view rule) {
+    log::step(rule, "mkfifo(", quote(path), ", ", octal(mode), ")");
     check(::mkfifo(path.c_str(), mode), "mkfifo " + quote(path));
 }
 
-// glibc 2.36 has wrappers for these two, Ubuntu 22.04's 2.35 does not: call the kernel directly.
-unique_fd pidfd_open(pid_t pid) {
-    long fd = ::syscall(SYS_pidfd_open, pid, 0);
-    if (fd == -1) throw_errno("pidfd_open " + std::to_string(pid));
-    return unique_fd(static_cast<int>(fd));
+void chmod(const std::string& path, mode_t mode, std::string_view rule) {
+    log::step(rule, "chmod(", quote(path), ", ", octal(mode), ")");
+    check(::chmod(path.c_str(), mode), "chmod " + quote(path));
 }
 
-void pidfd_send_signal(int pidfd, int sig, pid_t pid) {
-    if (::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) == -1)
-        throw_errno("kill " + std::to_string(pid) + " with " + signal_name(sig));
+void fchmod(int fd, mode_t mode, std::string_view rule) {
+    log::step(rule, "fchmod(", fd_arg(fd), ", ", octal(mode), ")");
+    check(::fchmod(fd, mode), "chmod " + fd_object(fd));
 }
 
-std::pair<unique_fd, unique_fd> socketpair() {
+void chown(const std::string& path, uid_t uid, gid_t gid, std::string_view rule) {
+    log::step(rule, "chown(", quote(path), ", ", uid, ", ", gid, ")");
+    check(::chown(path.c_str(), uid, gid), "chown " + quote(path));
+}
+
+void lchown(const std::string& path, uid_t uid, gid_t gid, std::string_view rule) {
+    log::step(rule, "lchown(", quote(path), ", ", uid, ", ", gid, ")");
+    check(::lchown(path.c_str(), uid, gid), "chown " + quote(path));
+}
+
+void fchown(int fd, uid_t uid, gid_t gid, std::string_view rule) {
+    log::step(rule, "fchown(", fd_arg(fd), ", ", uid, ", ", gid, ")");
+    check(::fchown(fd, uid, gid), "chown " + fd_object(fd));
+}
+
+void symlink(const std::string& target, const std::string& linkpath, std::string_view rule) {
+    log::step(rule, "symlink(", quote(target), ", ", quote(linkpath), ")");
+    check(::symlink(target.c_str(), linkpath.c_str()), "symlink " + quote(linkpath));
+}
+
+void unlink(const std::string& path, std::string_view rule) {
+    log::step(rule, "unlink(", quote(path), ")");
+    check(::unlink(path.c_str()), "unlink " + quote(path));
+}
+
+void unlinkat(int dirfd, const std::string& name, int flags, std::string_view rule) {
+    log::step(rule, "unlinkat(", fd_arg(dirfd), ", ", quote(name),
+              (flags & AT_REMOVEDIR) ? ", AT_REMOVEDIR" : "", ")");
+    check(::unlinkat(dirfd, name.c_str(), flags),
+          "unlink " + quote(name) + " in " + fd_object(dirfd));
+}
+
+void rmdir(const std::string& path, std::string_view rule) {
+    log::step(rule, "rmdir(", quote(path), ")");
+    check(::rmdir(path.c_str()), "rmdir " + quote(path));
+}
+
+bool flock(int fd, int operation, std::string_view rule) {
+    int op = operation & ~LOCK_NB;
+    log::step(rule, "flock(", fd_arg(fd), ", ",
+              op == LOCK_EX   ? "LOCK_EX"
+              : op == LOCK_SH ? "LOCK_SH"
+                              : "LOCK_UN",
+              (operation & LOCK_NB) ? "|LOCK_NB" : "", ")");
+    while (::flock(fd, operation) == -1) {
+        if (errno == EINTR) continue;
+        if (errno == EWOULDBLOCK && (operation & LOCK_NB)) return false;
+        throw_errno("flock " + fd_object(fd));
+    }
+    return true;
+}
+
+// ---- File descriptors ------------------------------------------------------------------------
+
+void dup2(int oldfd, int newfd, std::string_view rule) {
+    log::step(rule, "dup2(", fd_arg(oldfd), ", ", newfd, ")");
+    check(::dup2(oldfd, newfd), "dup2 " + fd_object(oldfd) + " to fd " + std::to_string(newfd));
+}
+
+std::pair<unique_fd, unique_fd> pipe2(int flags, std::string_view rule) {
+    log::step(rule, "pipe2(", open_flags_string(flags), ")");
+    int fds[2];
+    check(::pipe2(fds, flags), "pipe");
+    return {unique_fd(fds[0]), unique_fd(fds[1])};
+}
+
+std::pair<unique_fd, unique_fd> socketpair(std::string_view rule) {
+    log::step(rule, "socketpair(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC)");
     int sv[2];
     check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
     return {unique_fd(sv[0]), unique_fd(sv[1])};
 }
 
-int wait_for(pid_t pid) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) == -1) {
-        if (errno != EINTR) throw_errno("waitpid " + std::to_string(pid));
-    }
-    return status;
+unique_fd memfd_create(const std::string& name, unsigned int flags, std::string_view rule) {
+    log::step(rule, "memfd_create(", quote(name), ", ", (flags & MFD_CLOEXEC) ? "MFD_CLOEXEC" : "0",
+              ")");
+    return unique_fd(check(::memfd_create(name.c_str(), flags), "memfd_create " + quote(name)));
 }
 
-int exit_code_of(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 1;
+// ---- Terminals -------------------------------------------------------------------------------
+
+void ioctl(int fd, unsigned long request, int arg, std::string_view rule) {
+    log::step(rule, "ioctl(", fd_arg(fd), ", ", ioctl_name(request), ", ", arg, ")");
+    check(::ioctl(fd, request, arg), "ioctl " + ioctl_name(request) + " on " + fd_object(fd));
 }
 
-std::string signal_name(int sig) {
-    if (sig >= SIGRTMIN && sig <= SIGRTMAX) {
-        int offset = sig - SIGRTMIN;
-        return offset == 0 ? "SIGRTMIN" : "SIGRTMIN+" + std::to_string(offset);
-    }
-    const char* abbrev = sigabbrev_np(sig);
-    return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
-}
-
-// command-line-interface.md, kill: TERM and KILL MUST be supported; more names MAY be. rung takes
-// every name glibc knows, with or without SIG, in any case; real-time signals as RTMIN, RTMIN+n,
-// RTMAX-n or RTMAX; and numbers.
-int parse_signal(std::string_view name) {
-    auto number = [](std::string_view digits) {
-        int n = -1;
-        auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-        return ec == std::errc() && p == digits.data() + digits.size() ? n : -1;
-    };
-    std::string upper(name);
-    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-    std::string_view s = upper;
-    if (s.starts_with("SIG")) s.remove_prefix(3);
-    int sig = -1;
-    bool realtime = s.starts_with("RTM");
-    if (number(s) >= 0)
-        sig = number(s);
-    else if (s == "RTMIN" || s == "RTMAX")
-        sig = s == "RTMIN" ? SIGRTMIN : SIGRTMAX;
-    else if (s.starts_with("RTMIN+") && number(s.substr(6)) >= 0)
-        sig = SIGRTMIN + number(s.substr(6));
-    else if (s.starts_with("RTMAX-") && number(s.substr(6)) >= 0)
-        sig = SIGRTMAX - number(s.substr(6));
-    for (int i = 1; sig == -1 && i < SIGRTMIN; ++i)
-        if (const char* abbrev = sigabbrev_np(i); abbrev && s == abbrev) sig = i;
-    if (sig < 1 || sig > SIGRTMAX || (realtime && sig < SIGRTMIN))
-        throw Error("unknown signal " + quote(name));
-    return sig;
-}
-
-namespace {
-
-template <size_t N>
-std::string flags_string(unsigned long flags,
-                         const std::pair<unsigned long, const char*> (&names)[N]) {
-    std::string out;
-    for (const auto& [bit, name] : names) {
-        if ((flags & bit) == 0) continue;
-        if (!out.empty()) out += '|';
-        out += name;
-        flags &= ~bit;
-    }
-    if (flags != 0) {
-        if (!out.empty()) out += '|';
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "0x%lx", flags);
-        out += buf;
-    }
-    return out.empty() ? "0" : out;
-}
-
-} // namespace
-
-std::string clone_flags_string(unsigned long flags) {
-    static const std::pair<unsigned long, const char*> names[] = {
-        {CLONE_NEWNS, "CLONE_NEWNS"},         {CLONE_NEWUTS, "CLONE_NEWUTS"},
-        {CLONE_NEWIPC, "CLONE_NEWIPC"},       {CLONE_NEWPID, "CLONE_NEWPID"},
-        {CLONE_NEWNET, "CLONE_NEWNET"},       {CLONE_NEWUSER, "CLONE_NEWUSER"},
-        {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"}, {CLONE_NEWTIME, "CLONE_NEWTIME"},
-    };
-    return flags_string(flags, names);
-}
-
-std::string mount_flags_string(unsigned long flags) {
-    static const std::pair<unsigned long, const char*> names[] = {
-        {MS_RDONLY, "MS_RDONLY"},
-        {MS_NOSUID, "MS_NOSUID"},
-        {MS_NODEV, "MS_NODEV"},
-        {MS_NOEXEC, "MS_NOEXEC"},
-        {MS_SYNCHRONOUS, "MS_SYNCHRONOUS"},
-        {MS_REMOUNT, "MS_REMOUNT"},
-        {MS_MANDLOCK, "MS_MANDLOCK"},
-        {MS_DIRSYNC, "MS_DIRSYNC"},
-        {MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"},
-        {MS_NOATIME, "MS_NOATIME"},
-        {MS_NODIRATIME, "MS_NODIRATIME"},
-        {MS_BIND, "MS_BIND"},
-        {MS_MOVE, "MS_MOVE"},
-        {MS_REC, "MS_REC"},
-        {MS_SILENT, "MS_SILENT"},
-        {MS_UNBINDABLE, "MS_UNBINDABLE"},
-        {MS_PRIVATE, "MS_PRIVATE"},
-        {MS_SLAVE, "MS_SLAVE"},
-        {MS_SHARED, "MS_SHARED"},
-        {MS_RELATIME, "MS_RELATIME"},
-        {MS_STRICTATIME, "MS_STRICTATIME"},
-        {MS_LAZYTIME, "MS_LAZYTIME"},
-    };
-    return flags_string(flags, names);
+void ioctl(int fd, unsigned long request, struct winsize& ws, std::string_view rule) {
+    if (request == TIOCSWINSZ)
+        log::step(rule, "ioctl(", fd_arg(fd), ", TIOCSWINSZ, {", ws.ws_row, "x", ws.ws_col, "})");
+    else
+        log::step(rule, "ioctl(", fd_arg(fd), ", ", ioctl_name(request), ")");
+    check(::ioctl(fd, request, &ws), "ioctl " + ioctl_name(request) + " on " + fd_object(fd));
 }
 
 } // namespace rung::sys

@@ -161,5 +161,5 @@ teardown() {
     # Phase 1 mounts /proc after chroot; from phase 3 mounts happen before pivot_root.
     if ((PHASE == 1)); then ((root < proc)); fi
     # Each step cites the rule it serves.
-    assert_line --partial '# runtime-spec: hostname'
+    assert_line --partial 'sethostname("narrated")   # config.md: hostname'
 }

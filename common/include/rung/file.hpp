@@ -19,6 +19,16 @@ size_t read_full(int fd, void* buf, size_t len);
 void write_full(int fd, std::string_view data);
 
 std::string read_file(const std::string& path);
+
+// The most read_regular_file() reads by default: config.json, state.json and a --process file
+// are kilobytes; anything near this is a mistake or an attack.
+inline constexpr size_t kMaxFileSize = 16u << 20; // 16 MiB
+
+// Read a whole file that must be a regular file of at most `max` bytes: untrusted input. A FIFO
+// (opened O_NONBLOCK, so it cannot hang us), a device such as /dev/zero, a directory or a socket
+// is an error, as is a file over `max`. Symlinks are followed. Errors read
+// `cannot read "PATH": a FIFO, not a regular file`.
+std::string read_regular_file(const std::string& path, size_t max = kMaxFileSize);
 void write_file(const std::string& path, std::string_view data, mode_t mode = 0644);
 // Write to "<path>.tmp.<pid>", fsync, then rename over `path`: a reader sees the old content
 // or the new one, never half of it.

@@ -4,10 +4,24 @@
 // JSON object per line, {"level":"error","msg":"...","time":"..."}, which is what containerd and
 // podman parse from runc. Errors are also printed to stderr, so a person at a terminal sees them.
 //
-// The debug level narrates the runtime: each step prints the syscall it is about to make, with
-// its real arguments, and the rule of the runtime-spec it serves:
+// The debug level narrates the runtime: each step prints the syscall it makes, with its real
+// arguments, and the rule it serves (sys.hpp's wrappers do this for every kernel call):
 //
-//     [init] chroot("rootfs")   # rung: new root (phase 1; pivot_root comes in phase 3)
+//     [init] chroot("rootfs")   # config.md: root.path
+//
+// `[init]` is the actor: which process speaks. It is "rung" (the runtime) until a process
+// changes it, which each child does once, first thing after clone or fork: set_actor("init"),
+// set_actor("exec"), set_actor("hook").
+//
+// How to cite a rule, the same way everywhere (in a step's comment and in its narration):
+//   - a rule of the runtime-spec: its document, a colon, and the field or section as the spec
+//     spells it: "config.md: process.user", "config-linux.md: devices",
+//     "runtime.md: create", "runtime-linux.md: file descriptors". Add ", <detail>" to narrow
+//     it: "config.md: mounts, bind".
+//   - a rule of the kernel: the man page: "pivot_root(2): the new root must be a mount point".
+//   - a reason of rung's own, or of the runc CLI it copies: "rung: ..." — "rung: delete --force",
+//     "rung: one operation at a time per container".
+//   - no rule (the step only follows from the previous one): leave it empty.
 //
 // It costs one branch when off.
 #pragma once
@@ -54,7 +68,21 @@ std::string cat(const A&... parts) {
     return os.str();
 }
 
-// One narrated step: `[who] <call>   # <rule>`. The parts make up the call.
+// Who narrates in this process: "rung" unless set. Called once per process, after clone/fork.
+void set_actor(std::string_view who);
+const std::string& actor() noexcept;
+
+// One narrated step of this process: `[actor] <call>   # <rule>`. The parts make up the call.
+template <class... A>
+void step(std::string_view rule, const A&... call) {
+    if (!debug_enabled()) return;
+    std::string line = cat("[", actor(), "] ", call...);
+    if (!rule.empty()) line += cat("   # ", rule);
+    write(Level::debug, line);
+}
+
+// The same with the actor named by the caller. Being replaced by set_actor() + step(): use step
+// in new code; this goes once the phases no longer call it.
 template <class... A>
 void trace(std::string_view who, std::string_view rule, const A&... call) {
     if (!debug_enabled()) return;

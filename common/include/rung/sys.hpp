@@ -1,46 +1,156 @@
-// rung/sys.hpp: the thin syscall layer.
+// rung/sys.hpp: every kernel call a step makes, one wrapper per syscall.
 //
-// Each wrapper does one syscall and turns -1/errno into a rung::Error that names the operation
-// and its object. They do not log: the step function that calls them narrates (log::trace) why.
+// Each wrapper does one syscall with exactly the arguments it is given, and
+//   - narrates itself under --debug with those real arguments and the rule the caller serves:
+//         [init] mount("proc", "/b/rootfs/proc", "proc", MS_NOSUID|MS_NODEV)   # config.md: mounts
+//     (`rule` is the last parameter of every wrapper; log.hpp says how to cite one);
+//   - turns -1/errno into a rung::Error that names the operation and its object:
+//         mount "proc" on "/b/rootfs/proc" (type proc) [MS_NOSUID|MS_NODEV]: Operation not
+//         permitted
+//   - retries EINTR where the call may be interrupted (waitpid, flock).
+// So a step function is its rule comment and a list of sys:: calls, and nothing else narrates
+// a syscall. Flags are passed as given: an fd a wrapper returns is CLOEXEC only if you ask.
+//
+// Two libraries implement this header. The kernel calls (sys.cpp) are the library rung_sys,
+// which every phase links; unit tests link tests/unit/fake_sys.cpp instead, which records each
+// call and can be told to fail (see fake_sys.hpp). The pure helpers at the end of this file
+// (flag and signal names, exit codes) are in rung_common (sys_names.cpp), shared by both, so
+// keep anything that needs no kernel there.
+//
+// Plain I/O on fds the runtime already holds (read, write, poll, the sync frames) is not here:
+// it goes through file.hpp and sync.hpp.
 #pragma once
 
 #include "rung/fd.hpp"
 
+#include <csignal>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <sys/mount.h>
 #include <sys/types.h>
 #include <utility>
 #include <vector>
 
+struct winsize;
+
 namespace rung::sys {
+
+// ---- Processes -------------------------------------------------------------------------------
 
 // clone3(2) used like fork(2): the child continues here with a copy of the address space, in the
 // new namespaces named by `flags` (CLONE_NEW*). SIGCHLD is added so waitpid() works as usual.
 // Must be called while the process has a single thread. Returns 0 in the child.
 pid_t clone_process(unsigned long flags);
+// fork(2). Returns 0 in the child.
+pid_t fork(std::string_view rule = {});
+// execve(2) of `path` (no PATH search). Returns only by throwing, with the errno of the failure;
+// the caller picks the exit status (126, or 127 for ENOENT, as a shell).
+[[noreturn]] void execve(const std::string& path, const std::vector<std::string>& argv,
+                         const std::vector<std::string>& envp, std::string_view rule = {});
 
-void mount(const std::string& source, const std::string& target, const std::string& fstype,
-           unsigned long flags, const std::string& data = "");
-void umount2(const std::string& target, int flags);
-void sethostname(const std::string& name);
-void chroot(const std::string& path);
-void chdir(const std::string& path);
-
-// mkfifo(3): a named pipe at `path`. It is an error if anything exists there already.
-void mkfifo(const std::string& path, mode_t mode);
-
+// kill(2); a negative pid signals the process group -pid.
+void kill(pid_t pid, int sig, std::string_view rule = {});
 // pidfd_open(2): an fd that names one process for as long as the fd is open, even after the pid
 // number has been reused. poll(2) reports it readable once the process has exited. Fails with
-// ESRCH when no process has that pid.
-unique_fd pidfd_open(pid_t pid);
+// ESRCH when no process has that pid. The fd is CLOEXEC.
+unique_fd pidfd_open(pid_t pid, std::string_view rule = {});
 // pidfd_send_signal(2): signal exactly the process the pidfd names. `pid` is only for messages.
-void pidfd_send_signal(int pidfd, int sig, pid_t pid);
+void pidfd_send_signal(int pidfd, int sig, pid_t pid, std::string_view rule = {});
 
+// waitpid(2) retrying EINTR, blocking. Returns the raw wait status.
+int wait_for(pid_t pid, std::string_view rule = {});
+// waitpid(2) retrying EINTR, with `options` (WNOHANG...). Returns what waitpid returns (0: with
+// WNOHANG, not exited yet) and stores the raw status in `status`.
+pid_t waitpid(pid_t pid, int& status, int options, std::string_view rule = {});
+
+// setsid(2): a new session (and process group) led by the caller. Returns the session id.
+pid_t setsid(std::string_view rule = {});
+// setpgid(2): 0, 0 puts the caller in a new group of its own.
+void setpgid(pid_t pid, pid_t pgid, std::string_view rule = {});
+// prctl(2) with up to two arguments. Returns prctl's result.
+int prctl(int option, unsigned long arg2 = 0, unsigned long arg3 = 0, std::string_view rule = {});
+
+// sigprocmask(2): `how` is SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK.
+void sigprocmask(int how, const sigset_t& set, std::string_view rule = {});
+// signalfd(2) for a new fd (flags: SFD_CLOEXEC, SFD_NONBLOCK).
+unique_fd signalfd(const sigset_t& set, int flags, std::string_view rule = {});
+
+// ---- Namespaces and identity -----------------------------------------------------------------
+
+void unshare(int flags, std::string_view rule = {});
+// setns(2) into the namespace `fd` names; `nstype` is a CLONE_NEW* flag or 0.
+void setns(int fd, int nstype, std::string_view rule = {});
+void sethostname(const std::string& name, std::string_view rule = {});
+void setdomainname(const std::string& name, std::string_view rule = {});
+void setgroups(const std::vector<gid_t>& groups, std::string_view rule = {});
+void setgid(gid_t gid, std::string_view rule = {});
+void setuid(uid_t uid, std::string_view rule = {});
+// umask(2) never fails; returns the previous mask.
+mode_t umask(mode_t mask, std::string_view rule = {});
+
+// ---- Mounts and the root ---------------------------------------------------------------------
+
+// mount(2). An empty source, fstype or data is passed as NULL.
+void mount(const std::string& source, const std::string& target, const std::string& fstype,
+           unsigned long flags, const std::string& data = "", std::string_view rule = {});
+void umount2(const std::string& target, int flags, std::string_view rule = {});
+// mount_setattr(2) on `path` relative to `dirfd` (AT_FDCWD); flags: AT_RECURSIVE...
+void mount_setattr(int dirfd, const std::string& path, unsigned int flags,
+                   const struct mount_attr& attr, std::string_view rule = {});
+void pivot_root(const std::string& new_root, const std::string& put_old,
+                std::string_view rule = {});
+void chroot(const std::string& path, std::string_view rule = {});
+void chdir(const std::string& path, std::string_view rule = {});
+void fchdir(int fd, std::string_view rule = {});
+
+// ---- Files -----------------------------------------------------------------------------------
+
+// open(2) and openat(2) with exactly `flags` (add O_CLOEXEC yourself).
+unique_fd open(const std::string& path, int flags, mode_t mode = 0, std::string_view rule = {});
+unique_fd openat(int dirfd, const std::string& path, int flags, mode_t mode = 0,
+                 std::string_view rule = {});
+// mkdir(2): one directory; EEXIST is an error (file.hpp's mkdir_all makes parents).
+void mkdir(const std::string& path, mode_t mode, std::string_view rule = {});
+// mknod(2): `mode` carries the type (S_IFCHR, S_IFBLK, S_IFIFO) and the permission bits.
+void mknod(const std::string& path, mode_t mode, dev_t dev, std::string_view rule = {});
+// mkfifo(3): a named pipe at `path`. It is an error if anything exists there already.
+void mkfifo(const std::string& path, mode_t mode, std::string_view rule = {});
+void chmod(const std::string& path, mode_t mode, std::string_view rule = {});
+void fchmod(int fd, mode_t mode, std::string_view rule = {});
+void chown(const std::string& path, uid_t uid, gid_t gid, std::string_view rule = {});
+// lchown(2): a symlink itself, not what it points to.
+void lchown(const std::string& path, uid_t uid, gid_t gid, std::string_view rule = {});
+void fchown(int fd, uid_t uid, gid_t gid, std::string_view rule = {});
+// symlink(2): a link at `linkpath` whose content is `target`.
+void symlink(const std::string& target, const std::string& linkpath, std::string_view rule = {});
+void unlink(const std::string& path, std::string_view rule = {});
+// unlinkat(2) of `name` in the directory `dirfd` (flags: AT_REMOVEDIR).
+void unlinkat(int dirfd, const std::string& name, int flags, std::string_view rule = {});
+void rmdir(const std::string& path, std::string_view rule = {});
+// flock(2) retrying EINTR. With LOCK_NB, returns false when another holds the lock.
+bool flock(int fd, int operation, std::string_view rule = {});
+
+// ---- File descriptors ------------------------------------------------------------------------
+
+// dup2(2): `newfd` becomes a copy of `oldfd` (without CLOEXEC).
+void dup2(int oldfd, int newfd, std::string_view rule = {});
+// pipe2(2): {read end, write end}.
+std::pair<unique_fd, unique_fd> pipe2(int flags, std::string_view rule = {});
 // A connected AF_UNIX SOCK_SEQPACKET pair, both ends CLOEXEC.
-std::pair<unique_fd, unique_fd> socketpair();
+std::pair<unique_fd, unique_fd> socketpair(std::string_view rule = {});
+// memfd_create(2): an anonymous file (flags: MFD_CLOEXEC).
+unique_fd memfd_create(const std::string& name, unsigned int flags, std::string_view rule = {});
 
-// waitpid(2) retrying EINTR. Returns the raw wait status.
-int wait_for(pid_t pid);
+// ---- Terminals -------------------------------------------------------------------------------
+
+// ioctl(2) with an int argument, for TIOCSCTTY (arg: 0 or 1) and the like.
+void ioctl(int fd, unsigned long request, int arg, std::string_view rule = {});
+// ioctl(2) with a window size: TIOCGWINSZ fills `ws`, TIOCSWINSZ sets it.
+void ioctl(int fd, unsigned long request, struct winsize& ws, std::string_view rule = {});
+
+// ---- Pure helpers (rung_common, not faked) ---------------------------------------------------
+
 // The shell's convention for a wait status: the exit code, or 128+N for death by signal N.
 int exit_code_of(int wait_status);
 
@@ -53,5 +163,11 @@ int parse_signal(std::string_view name);
 // Human-readable flag sets for the debug trace: "CLONE_NEWNS|CLONE_NEWPID".
 std::string clone_flags_string(unsigned long flags);
 std::string mount_flags_string(unsigned long flags);
+// MOUNT_ATTR_* bits: "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID".
+std::string mount_attr_string(uint64_t attr);
+// open(2) flags: "O_RDONLY|O_CLOEXEC".
+std::string open_flags_string(int flags);
+// An fd for a message: `5</run/rung/x/exec.fifo>` (as strace -y prints it), or `5`.
+std::string fd_string(int fd);
 
 } // namespace rung::sys
