@@ -92,9 +92,12 @@ std::string find_executable(const std::string& cmd, const std::vector<std::strin
     std::string path = kDefaultPath;
     for (const auto& e : env)
         if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+    // A path is not searched, but what is there must still be a program: execve(2) of a
+    // directory fails with EACCES, and that should fail create, not start.
     if (cmd.find('/') != std::string::npos) {
-        if (::access(cmd.c_str(), X_OK) == 0) return cmd;
-        throw exec_error(cmd, errno);
+        if (is_executable_file(cmd)) return cmd;
+        struct stat st;
+        throw exec_error(cmd, ::stat(cmd.c_str(), &st) == -1 ? errno : EACCES);
     }
     for (size_t start = 0;;) {
         size_t end = path.find(':', start);
