@@ -74,7 +74,8 @@ State running_state(const ContainerDir& dir) {
         join_namespaces(plan);
         log::trace("exec", "config.md: process.cwd", "chdir(", quote(opts.process.cwd), ")");
         sys::chdir(opts.process.cwd);
-        if (opts.process.terminal) setup_terminal(console_fd, opts.id, opts.process.console_size);
+        if (opts.process.terminal)
+            setup_terminal(console_fd, opts.id, opts.process.console_size, opts.process.user);
         exec_process(opts.process);
     } catch (const Error& e) {
         sync::send(sync_fd, sync::Type::error, e.err(), e.message());
