@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <csignal>
 #include <fcntl.h>
+#include <optional>
 #include <unistd.h>
 
 namespace rung {
@@ -43,6 +44,16 @@ void set_names(const Spec& spec) {
         check(::setdomainname(spec.domainname.data(), spec.domainname.size()),
               "setdomainname " + quote(spec.domainname));
     }
+}
+
+// config.md, process.oomScoreAdj: written to /proc/self/oom_score_adj before the user changes
+// (lowering it needs CAP_SYS_RESOURCE); the program inherits it across execve. Unset: left as it
+// is, the runtime's.
+void set_oom_score_adj(const std::optional<int32_t>& adj) {
+    if (!adj) return;
+    log::trace("init", "config.md: process.oomScoreAdj", "write(\"/proc/self/oom_score_adj\", ",
+               *adj, ")");
+    write_file("/proc/self/oom_score_adj", std::to_string(*adj));
 }
 
 // runtime.md, "Create": process.args MUST NOT run until start. Init will wait for start on the
@@ -136,15 +147,18 @@ void container_init(const InitContext& ctx) {
         mount_all(spec);
         setup_dev(spec);
         set_names(spec);
+        set_oom_score_adj(spec.process.oom_score_adj);
         unique_fd fifo = hold_exec_fifo(ctx.fifo_path);
         pid_t host_pid = let_runtime_run_create_hooks(ctx.sync_fd);
         run_hooks(spec.hooks.create_container, "createContainer",
                   hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::creating));
         enter_rootfs(spec.root.path, ctx.no_pivot);
         finish_rootfs(spec);
+        finish_dev(spec);
         apply_sysctl(spec);
         if (spec.process.terminal)
-            mount_console(setup_terminal(ctx.console_fd, ctx.id, spec.process.console_size));
+            mount_console(setup_terminal(ctx.console_fd, ctx.id, spec.process.console_size,
+                                         spec.process.user));
         enter_cwd(spec.process.cwd);
         find_executable(spec.process.args[0], spec.process.env); // fail create, not start
         report_ready(ctx.sync_fd);

@@ -12,6 +12,8 @@
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
 
+#include <climits>
+#include <deque>
 #include <fcntl.h>
 #include <sstream>
 #include <sys/mount.h>
@@ -39,6 +41,51 @@ std::string path_in_rootfs(const std::string& rootfs, const std::string& destina
     for (const auto& p : parts)
         out += "/" + p;
     return out;
+}
+
+std::string resolve_in_rootfs(const std::string& rootfs, const std::string& path) {
+    std::string root = rootfs;
+    while (root.size() > 1 && root.back() == '/')
+        root.pop_back();
+    auto split = [](const std::string& p) {
+        std::deque<std::string> parts;
+        std::istringstream in(p);
+        for (std::string part; std::getline(in, part, '/');)
+            if (!part.empty() && part != ".") parts.push_back(part);
+        return parts;
+    };
+    auto host_path = [&](const std::vector<std::string>& parts) {
+        std::string out = root;
+        for (const auto& p : parts)
+            out += "/" + p;
+        return out;
+    };
+    std::vector<std::string> done; // resolved: no symlink among them, no ".."
+    std::deque<std::string> todo = split(path);
+    int links = 0;
+    while (!todo.empty()) {
+        std::string part = std::move(todo.front());
+        todo.pop_front();
+        if (part == "..") {
+            if (!done.empty()) done.pop_back(); // ".." of the rootfs is the rootfs, as of "/"
+            continue;
+        }
+        done.push_back(part);
+        std::string here = host_path(done);
+        struct stat st;
+        if (::lstat(here.c_str(), &st) == -1 || !S_ISLNK(st.st_mode)) continue; // not there: made
+        // path_resolution(7): at most 40 links in one lookup, then ELOOP.
+        if (++links > 40) throw Error("resolve " + quote(path) + " in the rootfs", ELOOP);
+        char target[PATH_MAX];
+        ssize_t n = ::readlink(here.c_str(), target, sizeof target - 1);
+        if (n == -1) throw_errno("readlink " + quote(here));
+        std::string link(target, static_cast<size_t>(n));
+        done.pop_back();
+        if (link.starts_with('/')) done.clear(); // absolute: from the rootfs, the container's "/"
+        std::deque<std::string> more = split(link);
+        todo.insert(todo.begin(), more.begin(), more.end());
+    }
+    return host_path(done);
 }
 
 void do_mount(const std::string& source, const std::string& target, const std::string& type,
@@ -74,8 +121,13 @@ unsigned long propagation_before_pivot(const std::string& mode) {
 
 void mount_one(const std::string& rootfs, const Mount& m) {
     MountOptions o = mount_options_of(m);
-    std::string target = path_in_rootfs(rootfs, m.destination);
+    std::string target = resolve_in_rootfs(rootfs, m.destination);
+    // dev.cpp makes the nodes in /dev, then finish_dev() applies "ro" (config.md: mounts).
+    if (!o.is_bind() && path_in_rootfs("", m.destination) == "/dev") o.flags &= ~MS_RDONLY;
     if (o.is_bind()) {
+        if (!o.data.empty())
+            log::warn("mount " + quote(m.destination) + ": a bind mount takes no filesystem " +
+                      "options, ignoring " + quote(o.data_string()));
         struct stat st;
         if (::stat(m.source.c_str(), &st) == -1) throw_errno("bind source " + quote(m.source));
         create_mount_point(target, !S_ISDIR(st.st_mode));
