@@ -7,6 +7,7 @@
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
+#include "rung/sys.hpp"
 
 #include <algorithm>
 #include <sys/mount.h>
@@ -30,8 +31,8 @@ constexpr DefaultDevice kDefaultDevices[] = {
 
 // mknod's mode is filtered by the umask; the spec's fileMode is exact.
 void set_mode_and_owner(const std::string& path, mode_t mode, uid_t uid, gid_t gid) {
-    check(::chmod(path.c_str(), mode), "chmod " + quote(path));
-    check(::chown(path.c_str(), uid, gid), "chown " + quote(path));
+    sys::chmod(path, mode, "config-linux.md: devices, fileMode");
+    sys::chown(path, uid, gid, "config-linux.md: devices, uid and gid");
 }
 
 // Whether anything, even a dangling symlink, is at `path`.
@@ -43,17 +44,14 @@ bool something_at(const std::string& path) {
 // `path` is resolved in the rootfs; `host_node` is the host's node of the same device.
 void make_device(const std::string& path, const std::string& host_node, mode_t type, unsigned major,
                  unsigned minor, mode_t mode, uid_t uid, gid_t gid) {
-    if (something_at(path)) check(::unlink(path.c_str()), "remove " + quote(path));
-    log::trace("init", "config-linux.md: devices", "mknod(", quote(path), ", ",
-               type == S_IFCHR   ? "S_IFCHR"
-               : type == S_IFBLK ? "S_IFBLK"
-                                 : "S_IFIFO",
-               "|0", std::oct, mode, std::dec, ", makedev(", major, ", ", minor, "))");
-    if (::mknod(path.c_str(), type | mode, makedev(major, minor)) == -1) {
-        if (errno != EPERM || type == S_IFIFO) throw_errno("mknod " + quote(path));
+    if (something_at(path)) sys::unlink(path, "config-linux.md: devices, replace what is there");
+    try {
+        sys::mknod(path, type | mode, makedev(major, minor), "config-linux.md: devices");
+    } catch (const Error& e) {
+        if (e.err() != EPERM || type == S_IFIFO) throw;
         create_mount_point(path, true);
-        do_mount(host_node, path, "", MS_BIND, "",
-                 "no mknod in a user namespace: bind the host node");
+        sys::mount(host_node, path, "", MS_BIND, "",
+                   "rung: no mknod in a user namespace, bind the host's node");
         return;
     }
     set_mode_and_owner(path, mode, uid, gid);
@@ -76,16 +74,12 @@ void make_config_device(const std::string& path, const Device& d) { // path: res
     bool same = (st.st_mode & S_IFMT) == type &&
                 (type == S_IFIFO || (::major(st.st_rdev) == major && ::minor(st.st_rdev) == minor));
     if (!same) throw Error(quote(path) + " exists and is not the device asked for");
-    log::trace("init", "config-linux.md: devices, the node is there already", "chmod/chown(",
-               quote(path), ")");
     set_mode_and_owner(path, mode, d.uid.value_or(0), d.gid.value_or(0));
 }
 
 void make_symlink(const std::string& target, const std::string& link) {
     if (something_at(link)) return;
-    log::trace("init", "runtime-linux.md: dev symbolic links", "symlink(", quote(target), ", ",
-               quote(link), ")");
-    check(::symlink(target.c_str(), link.c_str()), "symlink " + quote(link));
+    sys::symlink(target, link, "runtime-linux.md: dev symbolic links");
 }
 
 bool dev_is_bind_mounted(const Spec& spec) {
@@ -129,7 +123,7 @@ void setup_dev(const Spec& spec) {
     // config-linux.md: /dev/ptmx is a symlink to the container's own devpts instance.
     if (is_directory(dev + "/pts")) {
         std::string ptmx = dev + "/ptmx";
-        if (something_at(ptmx)) check(::unlink(ptmx.c_str()), "remove " + quote(ptmx));
+        if (something_at(ptmx)) sys::unlink(ptmx, "config-linux.md: /dev/ptmx, a symlink");
         make_symlink("pts/ptmx", ptmx);
     }
     make_symlink("/proc/self/fd", dev + "/fd");
@@ -142,7 +136,7 @@ void setup_dev(const Spec& spec) {
     std::string shm = resolve_in_rootfs(rootfs, "/dev/shm");
     if (!is_directory(shm)) {
         mkdir_all(shm);
-        check(::chmod(shm.c_str(), 01777), "chmod " + quote(shm));
+        sys::chmod(shm, 01777, "rung: /dev/shm for everyone, as a tmpfs of mode 1777");
     }
 }
 
@@ -156,13 +150,13 @@ void finish_dev(const Spec& spec) {
         if (o.is_bind() || !(o.flags & MS_RDONLY)) continue; // a bind got its "ro" already
         unsigned long keep = o.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
                                         MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME);
-        do_mount("", "/dev", "", MS_BIND | MS_REMOUNT | MS_RDONLY | keep, "",
-                 "config.md: mounts, /dev \"ro\" once its nodes are made");
+        sys::mount("", "/dev", "", MS_BIND | MS_REMOUNT | MS_RDONLY | keep, "",
+                   "config.md: mounts, /dev \"ro\" once its nodes are made");
     }
 }
 
 void mount_console(const std::string& pty) {
-    do_mount(pty, "/dev/console", "", MS_BIND, "", "config-linux.md: /dev/console, the pty");
+    sys::mount(pty, "/dev/console", "", MS_BIND, "", "config-linux.md: /dev/console, the pty");
 }
 
 } // namespace rung

@@ -69,6 +69,7 @@ State running_state(const ContainerDir& dir) {
 
 [[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan, int console_fd,
                              int sync_fd) {
+    log::set_actor("exec");
     try {
         close_inherited_fds("exec");
         join_namespaces(plan);

@@ -34,16 +34,8 @@ namespace {
 // config.md, hostname and domainname: set in the container's UTS namespace (the runtime checked
 // that there is one). Unset: keep the copy of the host's the namespace started with.
 void set_names(const Spec& spec) {
-    if (!spec.hostname.empty()) {
-        log::trace("init", "runtime-spec: hostname", "sethostname(", quote(spec.hostname), ")");
-        sys::sethostname(spec.hostname);
-    }
-    if (!spec.domainname.empty()) {
-        log::trace("init", "runtime-spec: domainname", "setdomainname(", quote(spec.domainname),
-                   ")");
-        check(::setdomainname(spec.domainname.data(), spec.domainname.size()),
-              "setdomainname " + quote(spec.domainname));
-    }
+    if (!spec.hostname.empty()) sys::sethostname(spec.hostname, "config.md: hostname");
+    if (!spec.domainname.empty()) sys::setdomainname(spec.domainname, "config.md: domainname");
 }
 
 // config.md, process.oomScoreAdj: written to /proc/self/oom_score_adj before the user changes
@@ -93,8 +85,7 @@ void apply_sysctl(const Spec& spec) {
 // config.md, process.cwd: the working directory for the executable. Applied at create (the spec
 // allows the non-args process properties then) so that a bad cwd fails create, not start.
 void enter_cwd(const std::string& cwd) {
-    log::trace("init", "runtime-spec: process.cwd", "chdir(", quote(cwd), ")");
-    sys::chdir(cwd);
+    sys::chdir(cwd, "config.md: process.cwd");
 }
 
 // runtime.md, lifecycle step 2 is done: the environment exists and the program has not run.
@@ -139,7 +130,8 @@ void report_failure(int sync_fd, int started_fd, const Error& e) noexcept {
 
 void container_init(const InitContext& ctx) {
     const Spec& spec = ctx.spec;
-    unique_fd started; // the FIFO's write end, once start has opened it
+    log::set_actor("init"); // who speaks in the --debug narration from here on
+    unique_fd started;      // the FIFO's write end, once start has opened it
     try {
         close_inherited_fds("init");
         join_namespaces(ctx.plan);

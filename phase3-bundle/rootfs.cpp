@@ -19,7 +19,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace rung {
@@ -88,13 +87,6 @@ std::string resolve_in_rootfs(const std::string& rootfs, const std::string& path
     return host_path(done);
 }
 
-void do_mount(const std::string& source, const std::string& target, const std::string& type,
-              unsigned long flags, const std::string& data, std::string_view rule) {
-    log::trace("init", rule, "mount(", quote(source), ", ", quote(target), ", ", quote(type), ", ",
-               sys::mount_flags_string(flags), data.empty() ? "" : ", " + quote(data), ")");
-    sys::mount(source, target, type, flags, data);
-}
-
 void create_mount_point(const std::string& target, bool file) {
     if (path_exists(target)) return;
     size_t slash = target.rfind('/');
@@ -103,8 +95,8 @@ void create_mount_point(const std::string& target, bool file) {
         mkdir_all(target, 0755);
         return;
     }
-    unique_fd fd(::open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
-    if (!fd) throw_errno("create mount point " + quote(target));
+    sys::open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644,
+              "config.md: mounts, a file mount point");
 }
 
 namespace {
@@ -131,29 +123,28 @@ void mount_one(const std::string& rootfs, const Mount& m) {
         struct stat st;
         if (::stat(m.source.c_str(), &st) == -1) throw_errno("bind source " + quote(m.source));
         create_mount_point(target, !S_ISDIR(st.st_mode));
-        do_mount(m.source, target, "", o.flags & (MS_BIND | MS_REC), "", "config.md: mounts, bind");
+        sys::mount(m.source, target, "", o.flags & (MS_BIND | MS_REC), "",
+                   "config.md: mounts, bind");
         // A bind mount ignores every flag but MS_BIND|MS_REC; the others need a remount.
         unsigned long rest = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
         if (rest != 0)
-            do_mount("", target, "", MS_BIND | MS_REMOUNT | rest, "",
-                     "config.md: bind mount options");
+            sys::mount("", target, "", MS_BIND | MS_REMOUNT | rest, "",
+                       "config.md: bind mount options");
     } else {
         create_mount_point(target, false);
         // OCI "cgroup" means "the container's view of cgroups": on a v2 or hybrid host that
         // is a cgroup2 mount (phase 4 explains the hierarchies).
         std::string type = m.type == "cgroup" ? "cgroup2" : m.type;
-        do_mount(m.source, target, type, o.flags, o.data_string(), "config.md: mounts");
+        sys::mount(m.source, target, type, o.flags, o.data_string(), "config.md: mounts");
     }
     if (o.propagation != 0)
-        do_mount("", target, "", o.propagation, "", "config.md: mount propagation option");
+        sys::mount("", target, "", o.propagation, "", "config.md: mount propagation option");
     if (o.attr_set != 0 || o.attr_clr != 0) {
         struct mount_attr attr {};
         attr.attr_set = o.attr_set;
         attr.attr_clr = o.attr_clr;
-        log::trace("init", "config.md: recursive mount options", "mount_setattr(", quote(target),
-                   ", AT_RECURSIVE, set=0x", std::hex, o.attr_set, ", clr=0x", o.attr_clr, ")");
-        check(::mount_setattr(AT_FDCWD, target.c_str(), AT_RECURSIVE, &attr, sizeof attr),
-              "mount_setattr " + quote(target));
+        sys::mount_setattr(AT_FDCWD, target, AT_RECURSIVE, attr,
+                           "config.md: mounts, recursive options");
     }
 }
 
@@ -161,12 +152,12 @@ void mount_one(const std::string& rootfs, const Mount& m) {
 
 void prepare_rootfs(const Spec& spec) {
     const std::string& rootfs = spec.root.path;
-    do_mount("", "/", "", propagation_before_pivot(spec.linux.rootfs_propagation), "",
-             "config-linux.md: rootfsPropagation");
+    sys::mount("", "/", "", propagation_before_pivot(spec.linux.rootfs_propagation), "",
+               "config-linux.md: rootfsPropagation");
     // A bind of a directory on a slave mount is a slave of the same master: with "slave" the
     // rootfs mount receives what the host mounts under the rootfs later.
-    do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "",
-             "the new root must be a mount point to pivot to");
+    sys::mount(rootfs, rootfs, "", MS_BIND | MS_REC, "",
+               "pivot_root(2): the new root must be a mount point");
 }
 
 void mount_all(const Spec& spec) {
@@ -181,11 +172,9 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot) {
     if (no_pivot) {
         // An initramfs root cannot be pivoted away; move the rootfs over "/" and chroot. The
         // old root stays reachable to a privileged process, as docs/03-bundle.md explains.
-        log::trace("init", "rung --no-pivot", "chdir(", quote(rootfs), ")");
-        sys::chdir(rootfs);
-        do_mount(rootfs, "/", "", MS_MOVE, "", "rung --no-pivot");
-        log::trace("init", "rung --no-pivot", "chroot(\".\")");
-        sys::chroot(".");
+        sys::chdir(rootfs, "rung: --no-pivot");
+        sys::mount(rootfs, "/", "", MS_MOVE, "", "rung: --no-pivot");
+        sys::chroot(".", "rung: --no-pivot");
         sys::chdir("/");
         return;
     }
@@ -193,15 +182,13 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot) {
     // at the same place. Unmounting "." once removes the old root; no directory to clean up.
     unique_fd old_root = open_file("/", O_DIRECTORY | O_RDONLY);
     unique_fd new_root = open_file(rootfs, O_DIRECTORY | O_RDONLY);
-    check(::fchdir(new_root.get()), "fchdir " + quote(rootfs));
-    log::trace("init", "runtime-spec: root.path", "pivot_root(\".\", \".\")");
-    check(static_cast<int>(::syscall(SYS_pivot_root, ".", ".")), "pivot_root " + quote(rootfs));
-    check(::fchdir(old_root.get()), "fchdir to the old root");
+    sys::fchdir(new_root.get());
+    sys::pivot_root(".", ".", "config.md: root.path");
+    sys::fchdir(old_root.get());
     // The old root is a slave of the host's mounts: unmounting it must not propagate back.
-    do_mount("", ".", "", MS_SLAVE | MS_REC, "", "detach the old root without touching the host");
-    log::trace("init", "", "umount2(\".\", MNT_DETACH)");
+    sys::mount("", ".", "", MS_SLAVE | MS_REC, "",
+               "rung: detach the old root without touching the host");
     sys::umount2(".", MNT_DETACH);
-    log::trace("init", "", "chdir(\"/\")");
     sys::chdir("/");
 }
 
@@ -211,8 +198,8 @@ void finish_rootfs(const Spec& spec) {
     // mount that cannot be bind mounted. Both describe the new "/" itself, so they wait for it.
     const std::string& mode = spec.linux.rootfs_propagation;
     if (mode == "shared" || mode == "unbindable")
-        do_mount("", "/", "", mode == "shared" ? MS_SHARED : MS_UNBINDABLE, "",
-                 "config-linux.md: rootfsPropagation");
+        sys::mount("", "/", "", mode == "shared" ? MS_SHARED : MS_UNBINDABLE, "",
+                   "config-linux.md: rootfsPropagation");
     if (!spec.root.readonly) return;
     // A bind remount sets all per-mount flags at once: keep the ones "/" already has.
     struct statvfs vfs;
@@ -221,7 +208,8 @@ void finish_rootfs(const Spec& spec) {
     if (vfs.f_flag & ST_NOSUID) keep |= MS_NOSUID;
     if (vfs.f_flag & ST_NODEV) keep |= MS_NODEV;
     if (vfs.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
-    do_mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY | keep, "", "config.md: root.readonly");
+    sys::mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY | keep, "",
+               "config.md: root.readonly");
 }
 
 } // namespace rung

@@ -7,7 +7,6 @@
 #include "spec.hpp"
 
 #include <string>
-#include <string_view>
 
 namespace rung {
 
@@ -22,10 +21,6 @@ std::string path_in_rootfs(const std::string& rootfs, const std::string& destina
 // readlink: phase 5 closes the race between it and the use of the path with openat2(2)
 // RESOLVE_IN_ROOT.
 std::string resolve_in_rootfs(const std::string& rootfs, const std::string& path);
-
-// mount(2), narrated under --debug with its real arguments and the rule it serves.
-void do_mount(const std::string& source, const std::string& target, const std::string& type,
-              unsigned long flags, const std::string& data, std::string_view rule);
 
 // What a mount lands on: a directory, or with `file` an empty file (a bind mount target must be
 // of the same kind as its source). Missing parents are made; an existing path is left alone.

@@ -52,9 +52,7 @@ void give_terminal_to(int slave, const char* name, const User& user) {
     struct stat st;
     check(::fstat(slave, &st), "stat " + quote(name));
     gid_t gid = st.st_gid != ::getegid() ? st.st_gid : user.gid;
-    log::trace("init", "config.md: process.terminal, owned by process.user", "fchown(", quote(name),
-               ", ", user.uid, ", ", gid, ")");
-    check(::fchown(slave, user.uid, gid), "chown " + quote(name));
+    sys::fchown(slave, user.uid, gid, "config.md: process.terminal, owned by process.user");
 }
 
 } // namespace
