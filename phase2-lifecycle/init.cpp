@@ -27,17 +27,15 @@ namespace {
 // joined to the host's peer group: a mount made here would appear on the host too. Make every
 // mount private first, recursively, so nothing propagates out of the container.
 void make_mounts_private() {
-    log::trace("init", "mount namespace: stop propagation to the host",
-               "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE)");
-    sys::mount("", "/", "", MS_REC | MS_PRIVATE);
+    sys::mount("", "/", "", MS_REC | MS_PRIVATE, "",
+               "mount_namespaces(7): stop propagation to the host");
 }
 
 // The UTS namespace gives the container its own hostname; the host's is untouched. Without a
 // hostname in config.json the namespace keeps the copy of the host's it started with.
 void set_hostname(const std::string& name) {
     if (name.empty()) return;
-    log::trace("init", "runtime-spec: hostname", "sethostname(", quote(name), ")");
-    sys::sethostname(name);
+    sys::sethostname(name, "config.md: hostname");
 }
 
 // runtime.md, "Create": process.args MUST NOT run until start. Init will wait for start on the
@@ -54,9 +52,7 @@ unique_fd hold_exec_fifo(const std::string& path) {
 // process with CAP_SYS_CHROOT can walk back out (docs/01-namespaces.md shows how). Phase 3
 // replaces it with pivot_root(2), which moves the old root away entirely.
 void enter_rootfs(const std::string& rootfs) {
-    log::trace("init", "runtime-spec: root.path", "chroot(", quote(rootfs), ")");
-    sys::chroot(rootfs);
-    log::trace("init", "", "chdir(\"/\")");
+    sys::chroot(rootfs, "config.md: root.path");
     sys::chdir("/");
 }
 
@@ -64,16 +60,13 @@ void enter_rootfs(const std::string& rootfs) {
 // tools such as ps read /proc to see which processes exist.
 void mount_proc() {
     constexpr unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-    log::trace("init", "runtime-spec: config-linux.md, /proc in a new pid namespace",
-               "mount(\"proc\", \"/proc\", \"proc\", ", sys::mount_flags_string(flags), ")");
-    sys::mount("proc", "/proc", "proc", flags);
+    sys::mount("proc", "/proc", "proc", flags, "", "config-linux.md: default filesystems");
 }
 
 // config.md, process.cwd: the working directory for the executable. Applied at create (the spec
 // allows the non-args process properties then) so that a bad cwd fails create, not start.
 void enter_cwd(const std::string& cwd) {
-    log::trace("init", "runtime-spec: process.cwd", "chdir(", quote(cwd), ")");
-    sys::chdir(cwd);
+    sys::chdir(cwd, "config.md: process.cwd");
 }
 
 // Before init touches anything, the runtime runs its parent-side steps (phase 4: the cgroup,
@@ -126,7 +119,8 @@ void report_failure(int sync_fd, int started_fd, const std::exception& e) noexce
 
 void container_init(const Spec& spec, const std::string& rootfs, const std::string& fifo_path,
                     int sync_fd) {
-    unique_fd started; // the FIFO's write end, once start has opened it
+    log::set_actor("init"); // who speaks in the --debug narration from here on
+    unique_fd started;      // the FIFO's write end, once start has opened it
     try {
         wait_for_go(sync_fd);
         close_inherited_fds("init");

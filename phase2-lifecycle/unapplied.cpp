@@ -25,6 +25,7 @@ constexpr Deferred kDeferred[] = {
     {"/process/terminal", 3},
     {"/process/consoleSize", 3},
     {"/process/user", 3},
+    {"/process/oomScoreAdj", 3},
     {"/domainname", 3},
     {"/hooks", 3},
     {"/linux/devices", 3},

@@ -87,12 +87,14 @@ std::string output_of(const std::string& cmd) {
 
 [[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan, int console_fd,
                              int sync_fd) {
+    log::set_actor("exec");
     try {
         close_inherited_fds("exec", opts.preserve_fds);
         join_namespaces(plan);
         log::trace("exec", "config.md: process.cwd", "chdir(", quote(opts.process.cwd), ")");
         sys::chdir(opts.process.cwd);
-        if (opts.process.terminal) setup_terminal(console_fd, opts.id, opts.process.console_size);
+        if (opts.process.terminal)
+            setup_terminal(console_fd, opts.id, opts.process.console_size, opts.process.user);
         exec_process(opts.process);
     } catch (const std::exception& e) {
         sync::send_error(sync_fd, e);

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <csignal>
 #include <fcntl.h>
+#include <optional>
 #include <unistd.h>
 
 namespace rung {
@@ -33,16 +34,18 @@ namespace {
 // config.md, hostname and domainname: set in the container's UTS namespace (the runtime checked
 // that there is one). Unset: keep the copy of the host's the namespace started with.
 void set_names(const Spec& spec) {
-    if (!spec.hostname.empty()) {
-        log::trace("init", "runtime-spec: hostname", "sethostname(", quote(spec.hostname), ")");
-        sys::sethostname(spec.hostname);
-    }
-    if (!spec.domainname.empty()) {
-        log::trace("init", "runtime-spec: domainname", "setdomainname(", quote(spec.domainname),
-                   ")");
-        check(::setdomainname(spec.domainname.data(), spec.domainname.size()),
-              "setdomainname " + quote(spec.domainname));
-    }
+    if (!spec.hostname.empty()) sys::sethostname(spec.hostname, "config.md: hostname");
+    if (!spec.domainname.empty()) sys::setdomainname(spec.domainname, "config.md: domainname");
+}
+
+// config.md, process.oomScoreAdj: written to /proc/self/oom_score_adj before the user changes
+// (lowering it needs CAP_SYS_RESOURCE); the program inherits it across execve. Unset: left as it
+// is, the runtime's.
+void set_oom_score_adj(const std::optional<int32_t>& adj) {
+    if (!adj) return;
+    log::trace("init", "config.md: process.oomScoreAdj", "write(\"/proc/self/oom_score_adj\", ",
+               *adj, ")");
+    write_file("/proc/self/oom_score_adj", std::to_string(*adj));
 }
 
 // runtime.md, "Create": process.args MUST NOT run until start. Init will wait for start on the
@@ -86,8 +89,7 @@ void apply_sysctl(const Spec& spec) {
 // config.md, process.cwd: the working directory for the executable. Applied at create (the spec
 // allows the non-args process properties then) so that a bad cwd fails create, not start.
 void enter_cwd(const std::string& cwd) {
-    log::trace("init", "runtime-spec: process.cwd", "chdir(", quote(cwd), ")");
-    sys::chdir(cwd);
+    sys::chdir(cwd, "config.md: process.cwd");
 }
 
 // runtime.md, lifecycle step 2 is done: the environment exists and the program has not run.
@@ -134,7 +136,8 @@ void report_failure(int sync_fd, int started_fd, const std::exception& e) noexce
 
 void container_init(const InitContext& ctx) {
     const Spec& spec = ctx.spec;
-    unique_fd started; // the FIFO's write end, once start has opened it
+    log::set_actor("init"); // who speaks in the --debug narration from here on
+    unique_fd started;      // the FIFO's write end, once start has opened it
     try {
         pid_t host_pid = wait_for_go(ctx.sync_fd);
         close_inherited_fds("init");
@@ -143,15 +146,18 @@ void container_init(const InitContext& ctx) {
         mount_all(spec);
         setup_dev(spec);
         set_names(spec);
+        set_oom_score_adj(spec.process.oom_score_adj);
         unique_fd fifo = hold_exec_fifo(ctx.fifo_path);
         let_runtime_run_create_hooks(ctx.sync_fd);
         run_hooks(spec.hooks.create_container, "createContainer",
                   hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::creating));
         enter_rootfs(spec.root.path, ctx.no_pivot);
         finish_rootfs(spec);
+        finish_dev(spec);
         apply_sysctl(spec);
         if (spec.process.terminal)
-            mount_console(setup_terminal(ctx.console_fd, ctx.id, spec.process.console_size));
+            mount_console(setup_terminal(ctx.console_fd, ctx.id, spec.process.console_size,
+                                         spec.process.user));
         enter_cwd(spec.process.cwd);
         find_executable(spec.process.args[0], spec.process.env); // fail create, not start
         report_ready(ctx.sync_fd);

@@ -132,9 +132,6 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
             o.data.push_back(name);
         }
     }
-    if (o.is_bind() && !o.data.empty())
-        throw Error("unknown mount option " + quote(o.data.front()) +
-                    " (a bind mount has no filesystem to pass it to)");
     return o;
 }
 

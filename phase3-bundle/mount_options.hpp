@@ -24,8 +24,9 @@ struct MountOptions {
 };
 
 // Translate OCI mount options (config.md, "Linux mount options"). Unknown words are
-// filesystem-specific data, as the spec says; for a bind mount, where the kernel would silently
-// ignore data, they are an error.
+// filesystem-specific data, as the spec says. A bind mount has no filesystem to pass them to:
+// engines add mode=755 or size=... to every mount, so mount_one ignores them with a warning, as
+// runc does.
 MountOptions parse_mount_options(const std::vector<std::string>& options);
 
 // A mount entry's options, and what else about it can be refused before anything is mounted:

@@ -35,11 +35,9 @@ bool applies_to_children(int flag) {
 }
 
 void enter(const NamespaceJoin& j) {
-    log::trace("init", "config-linux.md: namespaces, path", "setns(open(", quote(j.path), "), ",
-               sys::clone_flags_string(static_cast<unsigned long>(j.type)), ")");
-    unique_fd fd = open_file(j.path, O_RDONLY);
-    if (::setns(fd.get(), j.type) == -1)
-        throw_errno("join " + j.name + " namespace " + quote(j.path));
+    unique_fd fd = sys::open(j.path, O_RDONLY | O_CLOEXEC, 0, "config-linux.md: namespaces, path");
+    with_context("join " + j.name + " namespace " + quote(j.path),
+                 [&] { sys::setns(fd.get(), j.type, "config-linux.md: namespaces, path"); });
 }
 
 } // namespace

@@ -108,11 +108,17 @@ void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions
     for (size_t i = 0; i < spec.mounts.size(); ++i)
         with_context("config.json: .mounts[" + std::to_string(i) + "]",
                      [&] { mount_options_of(spec.mounts[i]); });
-    // init reopens the exec FIFO through the container's /proc/self/fd after pivot_root.
-    bool has_proc = std::any_of(spec.mounts.begin(), spec.mounts.end(), [](const Mount& m) {
-        return m.type == "proc" && m.destination == "/proc";
+    // init reopens the exec FIFO through the container's /proc/self/fd after pivot_root. A bind
+    // of the host's /proc serves as well when the container shares the host's pid namespace
+    // (its /proc/self is then init itself).
+    bool shares_pids = !(plan.clone_flags & CLONE_NEWPID);
+    bool has_proc = std::any_of(spec.mounts.begin(), spec.mounts.end(), [&](const Mount& m) {
+        return m.destination == "/proc" &&
+               (m.type == "proc" || (shares_pids && parse_mount_options(m.options).is_bind()));
     });
-    if (!has_proc) throw Error("config.json: .mounts: rung needs a \"proc\" mount on /proc");
+    if (!has_proc)
+        throw Error("config.json: .mounts: rung needs a \"proc\" mount on /proc (or, sharing the "
+                    "host's pid namespace, a bind of /proc)");
     // command-line-interface.md: with a terminal, create passes the pty master to a socket.
     if (spec.process.terminal && opts.console_socket.empty() && !opts.foreground)
         throw Error("config.json: process.terminal is true: create needs --console-socket");

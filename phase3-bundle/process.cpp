@@ -7,11 +7,11 @@
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/log.hpp"
+#include "rung/sys.hpp"
 
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
-#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,15 +26,10 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 // supplementary groups are dropped, not inherited.
 void set_user(const User& user) {
     std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
-    log::trace("init", "config.md: process.user", "setgroups(", groups.size(), " groups); setgid(",
-               user.gid, "); setuid(", user.uid, ")");
-    check(::setgroups(groups.size(), groups.data()), "setgroups");
-    check(::setgid(user.gid), "setgid " + std::to_string(user.gid));
-    check(::setuid(user.uid), "setuid " + std::to_string(user.uid));
-    if (user.umask) {
-        log::trace("init", "config.md: process.user.umask", "umask(0", std::oct, *user.umask, ")");
-        ::umask(static_cast<mode_t>(*user.umask));
-    }
+    sys::setgroups(groups, "config.md: process.user, additionalGids");
+    sys::setgid(user.gid, "config.md: process.user, gid");
+    sys::setuid(user.uid, "config.md: process.user, uid");
+    if (user.umask) sys::umask(static_cast<mode_t>(*user.umask), "config.md: process.user, umask");
 }
 
 // A shell's convention for a command it cannot run: 127 not found, 126 found but not executable.
@@ -51,20 +46,11 @@ bool is_executable_file(const std::string& path) {
            ::access(path.c_str(), X_OK) == 0;
 }
 
-// execve(2) takes NULL-terminated arrays of C strings.
-std::vector<char*> c_strings(const std::vector<std::string>& strings) {
-    std::vector<char*> out;
-    for (const auto& s : strings)
-        out.push_back(const_cast<char*>(s.c_str()));
-    out.push_back(nullptr);
-    return out;
-}
-
 // `rung run` blocked signals to forward them; a new program starts with none blocked.
 void unblock_all_signals() {
     sigset_t none;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+    sys::sigprocmask(SIG_SETMASK, none, "rung: a new program starts with no signal blocked");
 }
 
 } // namespace
@@ -94,9 +80,12 @@ std::string find_executable(const std::string& cmd, const std::vector<std::strin
     std::string path = kDefaultPath;
     for (const auto& e : env)
         if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+    // A path is not searched, but what is there must still be a program: execve(2) of a
+    // directory fails with EACCES, and that should fail create, not start.
     if (cmd.find('/') != std::string::npos) {
-        if (::access(cmd.c_str(), X_OK) == 0) return cmd;
-        throw exec_error(cmd, errno);
+        if (is_executable_file(cmd)) return cmd;
+        struct stat st;
+        throw exec_error(cmd, ::stat(cmd.c_str(), &st) == -1 ? errno : EACCES);
     }
     for (size_t start = 0;;) {
         size_t end = path.find(':', start);
@@ -113,10 +102,12 @@ std::string find_executable(const std::string& cmd, const std::vector<std::strin
 // runtime's.
 void execute(const std::string& file, const std::vector<std::string>& args,
              const std::vector<std::string>& env) {
-    std::vector<char*> argv = c_strings(args), envp = c_strings(env);
     unblock_all_signals();
-    ::execve(file.c_str(), argv.data(), envp.data());
-    throw exec_error(file, errno);
+    try {
+        sys::execve(file, args, env, "config.md: process.args, process.env");
+    } catch (Error& e) {
+        throw e.set_exit_status(e.err() == ENOENT ? 127 : 126);
+    }
 }
 
 void exec_process(const Process& process) {
@@ -128,8 +119,6 @@ void exec_process(const Process& process) {
     // process.noNewPrivileges, then linux.seccomp, last so that the filter need not allow the
     // steps before it.
     std::string file = find_executable(process.args[0], process.env);
-    log::trace("init", "runtime-spec: process.args", "execve(", quote(file), ", ",
-               process.args.size(), " args, ", process.env.size(), " env)");
     execute(file, process.args, process.env);
 }
 

@@ -12,12 +12,13 @@
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
 
+#include <climits>
+#include <deque>
 #include <fcntl.h>
 #include <sstream>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace rung {
@@ -41,11 +42,49 @@ std::string path_in_rootfs(const std::string& rootfs, const std::string& destina
     return out;
 }
 
-void do_mount(const std::string& source, const std::string& target, const std::string& type,
-              unsigned long flags, const std::string& data, std::string_view rule) {
-    log::trace("init", rule, "mount(", quote(source), ", ", quote(target), ", ", quote(type), ", ",
-               sys::mount_flags_string(flags), data.empty() ? "" : ", " + quote(data), ")");
-    sys::mount(source, target, type, flags, data);
+std::string resolve_in_rootfs(const std::string& rootfs, const std::string& path) {
+    std::string root = rootfs;
+    while (root.size() > 1 && root.back() == '/')
+        root.pop_back();
+    auto split = [](const std::string& p) {
+        std::deque<std::string> parts;
+        std::istringstream in(p);
+        for (std::string part; std::getline(in, part, '/');)
+            if (!part.empty() && part != ".") parts.push_back(part);
+        return parts;
+    };
+    auto host_path = [&](const std::vector<std::string>& parts) {
+        std::string out = root;
+        for (const auto& p : parts)
+            out += "/" + p;
+        return out;
+    };
+    std::vector<std::string> done; // resolved: no symlink among them, no ".."
+    std::deque<std::string> todo = split(path);
+    int links = 0;
+    while (!todo.empty()) {
+        std::string part = std::move(todo.front());
+        todo.pop_front();
+        if (part == "..") {
+            if (!done.empty()) done.pop_back(); // ".." of the rootfs is the rootfs, as of "/"
+            continue;
+        }
+        done.push_back(part);
+        std::string here = host_path(done);
+        struct stat st;
+        if (::lstat(here.c_str(), &st) == -1 || !S_ISLNK(st.st_mode)) continue; // not there: made
+        // path_resolution(7): at most 40 links in one lookup, then ELOOP.
+        if (++links > 40) throw Error("resolve " + quote(path) + " in the rootfs", ELOOP);
+        char target[PATH_MAX];
+        ssize_t n = ::readlink(here.c_str(), target, sizeof target - 1);
+        if (n == -1) throw_errno("readlink " + quote(here));
+        std::string link(target, static_cast<size_t>(n));
+        done.pop_back();
+        if (link.starts_with('/')) done.clear(); // absolute: from the rootfs, the container's "/"
+        std::deque<std::string> more = split(link);
+        todo.insert(todo.begin(), more.begin(), more.end());
+    }
+    return host_path(done);
 }
 
 void create_mount_point(const std::string& target, bool file) {
@@ -56,8 +95,8 @@ void create_mount_point(const std::string& target, bool file) {
         mkdir_all(target, 0755);
         return;
     }
-    unique_fd fd(::open(target.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
-    if (!fd) throw_errno("create mount point " + quote(target));
+    sys::open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644,
+              "config.md: mounts, a file mount point");
 }
 
 namespace {
@@ -74,34 +113,38 @@ unsigned long propagation_before_pivot(const std::string& mode) {
 
 void mount_one(const std::string& rootfs, const Mount& m) {
     MountOptions o = mount_options_of(m);
-    std::string target = path_in_rootfs(rootfs, m.destination);
+    std::string target = resolve_in_rootfs(rootfs, m.destination);
+    // dev.cpp makes the nodes in /dev, then finish_dev() applies "ro" (config.md: mounts).
+    if (!o.is_bind() && path_in_rootfs("", m.destination) == "/dev") o.flags &= ~MS_RDONLY;
     if (o.is_bind()) {
+        if (!o.data.empty())
+            log::warn("mount " + quote(m.destination) + ": a bind mount takes no filesystem " +
+                      "options, ignoring " + quote(o.data_string()));
         struct stat st;
         if (::stat(m.source.c_str(), &st) == -1) throw_errno("bind source " + quote(m.source));
         create_mount_point(target, !S_ISDIR(st.st_mode));
-        do_mount(m.source, target, "", o.flags & (MS_BIND | MS_REC), "", "config.md: mounts, bind");
+        sys::mount(m.source, target, "", o.flags & (MS_BIND | MS_REC), "",
+                   "config.md: mounts, bind");
         // A bind mount ignores every flag but MS_BIND|MS_REC; the others need a remount.
         unsigned long rest = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
         if (rest != 0)
-            do_mount("", target, "", MS_BIND | MS_REMOUNT | rest, "",
-                     "config.md: bind mount options");
+            sys::mount("", target, "", MS_BIND | MS_REMOUNT | rest, "",
+                       "config.md: bind mount options");
     } else {
         create_mount_point(target, false);
         // OCI "cgroup" means "the container's view of cgroups": on a v2 or hybrid host that
         // is a cgroup2 mount (phase 4 explains the hierarchies).
         std::string type = m.type == "cgroup" ? "cgroup2" : m.type;
-        do_mount(m.source, target, type, o.flags, o.data_string(), "config.md: mounts");
+        sys::mount(m.source, target, type, o.flags, o.data_string(), "config.md: mounts");
     }
     if (o.propagation != 0)
-        do_mount("", target, "", o.propagation, "", "config.md: mount propagation option");
+        sys::mount("", target, "", o.propagation, "", "config.md: mount propagation option");
     if (o.attr_set != 0 || o.attr_clr != 0) {
         struct mount_attr attr {};
         attr.attr_set = o.attr_set;
         attr.attr_clr = o.attr_clr;
-        log::trace("init", "config.md: recursive mount options", "mount_setattr(", quote(target),
-                   ", AT_RECURSIVE, set=0x", std::hex, o.attr_set, ", clr=0x", o.attr_clr, ")");
-        check(::mount_setattr(AT_FDCWD, target.c_str(), AT_RECURSIVE, &attr, sizeof attr),
-              "mount_setattr " + quote(target));
+        sys::mount_setattr(AT_FDCWD, target, AT_RECURSIVE, attr,
+                           "config.md: mounts, recursive options");
     }
 }
 
@@ -109,12 +152,12 @@ void mount_one(const std::string& rootfs, const Mount& m) {
 
 void prepare_rootfs(const Spec& spec) {
     const std::string& rootfs = spec.root.path;
-    do_mount("", "/", "", propagation_before_pivot(spec.linux.rootfs_propagation), "",
-             "config-linux.md: rootfsPropagation");
+    sys::mount("", "/", "", propagation_before_pivot(spec.linux.rootfs_propagation), "",
+               "config-linux.md: rootfsPropagation");
     // A bind of a directory on a slave mount is a slave of the same master: with "slave" the
     // rootfs mount receives what the host mounts under the rootfs later.
-    do_mount(rootfs, rootfs, "", MS_BIND | MS_REC, "",
-             "the new root must be a mount point to pivot to");
+    sys::mount(rootfs, rootfs, "", MS_BIND | MS_REC, "",
+               "pivot_root(2): the new root must be a mount point");
 }
 
 void mount_all(const Spec& spec) {
@@ -129,11 +172,9 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot) {
     if (no_pivot) {
         // An initramfs root cannot be pivoted away; move the rootfs over "/" and chroot. The
         // old root stays reachable to a privileged process, as docs/03-bundle.md explains.
-        log::trace("init", "rung --no-pivot", "chdir(", quote(rootfs), ")");
-        sys::chdir(rootfs);
-        do_mount(rootfs, "/", "", MS_MOVE, "", "rung --no-pivot");
-        log::trace("init", "rung --no-pivot", "chroot(\".\")");
-        sys::chroot(".");
+        sys::chdir(rootfs, "rung: --no-pivot");
+        sys::mount(rootfs, "/", "", MS_MOVE, "", "rung: --no-pivot");
+        sys::chroot(".", "rung: --no-pivot");
         sys::chdir("/");
         return;
     }
@@ -141,15 +182,13 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot) {
     // at the same place. Unmounting "." once removes the old root; no directory to clean up.
     unique_fd old_root = open_file("/", O_DIRECTORY | O_RDONLY);
     unique_fd new_root = open_file(rootfs, O_DIRECTORY | O_RDONLY);
-    check(::fchdir(new_root.get()), "fchdir " + quote(rootfs));
-    log::trace("init", "runtime-spec: root.path", "pivot_root(\".\", \".\")");
-    check(static_cast<int>(::syscall(SYS_pivot_root, ".", ".")), "pivot_root " + quote(rootfs));
-    check(::fchdir(old_root.get()), "fchdir to the old root");
+    sys::fchdir(new_root.get());
+    sys::pivot_root(".", ".", "config.md: root.path");
+    sys::fchdir(old_root.get());
     // The old root is a slave of the host's mounts: unmounting it must not propagate back.
-    do_mount("", ".", "", MS_SLAVE | MS_REC, "", "detach the old root without touching the host");
-    log::trace("init", "", "umount2(\".\", MNT_DETACH)");
+    sys::mount("", ".", "", MS_SLAVE | MS_REC, "",
+               "rung: detach the old root without touching the host");
     sys::umount2(".", MNT_DETACH);
-    log::trace("init", "", "chdir(\"/\")");
     sys::chdir("/");
 }
 
@@ -159,8 +198,8 @@ void finish_rootfs(const Spec& spec) {
     // mount that cannot be bind mounted. Both describe the new "/" itself, so they wait for it.
     const std::string& mode = spec.linux.rootfs_propagation;
     if (mode == "shared" || mode == "unbindable")
-        do_mount("", "/", "", mode == "shared" ? MS_SHARED : MS_UNBINDABLE, "",
-                 "config-linux.md: rootfsPropagation");
+        sys::mount("", "/", "", mode == "shared" ? MS_SHARED : MS_UNBINDABLE, "",
+                   "config-linux.md: rootfsPropagation");
     if (!spec.root.readonly) return;
     // A bind remount sets all per-mount flags at once: keep the ones "/" already has.
     struct statvfs vfs;
@@ -169,7 +208,8 @@ void finish_rootfs(const Spec& spec) {
     if (vfs.f_flag & ST_NOSUID) keep |= MS_NOSUID;
     if (vfs.f_flag & ST_NODEV) keep |= MS_NODEV;
     if (vfs.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
-    do_mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY | keep, "", "config.md: root.readonly");
+    sys::mount("", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY | keep, "",
+               "config.md: root.readonly");
 }
 
 } // namespace rung

@@ -7,16 +7,20 @@
 #include "spec.hpp"
 
 #include <string>
-#include <string_view>
 
 namespace rung {
 
 // The host path a mount destination names inside the rootfs. ".." cannot climb out of it.
 std::string path_in_rootfs(const std::string& rootfs, const std::string& destination);
 
-// mount(2), narrated under --debug with its real arguments and the rule it serves.
-void do_mount(const std::string& source, const std::string& target, const std::string& type,
-              unsigned long flags, const std::string& data, std::string_view rule);
+// The host path `path` names inside `rootfs`, each symlink on the way resolved as if the rootfs
+// were "/" (an absolute link starts again at the rootfs, ".." stops at it), so that nothing an
+// image holds can lead a mkdir, mknod, chmod, chown or mount out of it: config.md "mounts",
+// destination, and config-linux.md "devices", path. What does not exist yet is taken as
+// written, for the caller to make. A plain component-by-component lookup with lstat and
+// readlink: phase 5 closes the race between it and the use of the path with openat2(2)
+// RESOLVE_IN_ROOT.
+std::string resolve_in_rootfs(const std::string& rootfs, const std::string& path);
 
 // What a mount lands on: a directory, or with `file` an empty file (a bind mount target must be
 // of the same kind as its source). Missing parents are made; an existing path is left alone.

@@ -642,7 +642,7 @@ json default_config() {
              {mount("/proc", "proc", "proc", {}),
               mount("/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}),
               mount("/dev/pts", "devpts", "devpts",
-                    {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}),
+                    {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}),
               mount("/dev/shm", "tmpfs", "shm",
                     {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}),
               mount("/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}),

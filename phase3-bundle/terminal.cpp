@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -43,10 +44,21 @@ void send_fd(int sock, int fd, const std::string& payload) {
     check(::sendmsg(sock, &m.msg, MSG_NOSIGNAL), "send the pty master over the console socket");
 }
 
+// config.md, process.terminal: the pty is the process's own terminal, so it belongs to
+// process.user, as a login's tty belongs to whoever logged in. Its group is what devpts gave it
+// when a gid= option asks for one (gid=5, "tty", as the spec's example mounts it, which lets
+// write(1) reach it); otherwise the user's group.
+void give_terminal_to(int slave, const char* name, const User& user) {
+    struct stat st;
+    check(::fstat(slave, &st), "stat " + quote(name));
+    gid_t gid = st.st_gid != ::getegid() ? st.st_gid : user.gid;
+    sys::fchown(slave, user.uid, gid, "config.md: process.terminal, owned by process.user");
+}
+
 } // namespace
 
 std::string setup_terminal(int console_socket, const std::string& container_id,
-                           const std::optional<ConsoleSize>& size) {
+                           const std::optional<ConsoleSize>& size, const User& user) {
     // /dev/ptmx is the container's (a link to its own devpts instance), so the pty belongs to
     // the container and shows up in its /dev/pts.
     log::trace("init", "config.md: process.terminal", "open(\"/dev/ptmx\", O_RDWR|O_NOCTTY)");
@@ -56,6 +68,7 @@ std::string setup_terminal(int console_socket, const std::string& container_id,
     if (int err = ::ptsname_r(master.get(), name, sizeof name)) throw Error("ptsname", err);
     unique_fd slave(::open(name, O_RDWR | O_NOCTTY)); // not CLOEXEC: it becomes stdio
     if (!slave) throw_errno("open " + quote(name));
+    give_terminal_to(slave.get(), name, user);
     // config.md, process.consoleSize; without one, the size of the terminal we were started
     // from, if stdin is one (run and exec in the foreground). Set now, before the program runs
     // and asks: the relay only follows later resizes.

@@ -15,12 +15,14 @@
 namespace rung {
 
 struct ConsoleSize;
+struct User;
 
-// init: open a pty in the container's devpts, make it the controlling terminal and stdio, and
-// send the master over `console_socket`. Runs after pivot_root. The pty takes `size`, or else
-// the size of the terminal on stdin, if any. Returns the pty's path, /dev/pts/N.
+// init: open a pty in the container's devpts, give it to `user`, make it the controlling
+// terminal and stdio, and send the master over `console_socket`. Runs after pivot_root. The pty
+// takes `size`, or else the size of the terminal on stdin, if any. Returns the pty's path,
+// /dev/pts/N.
 std::string setup_terminal(int console_socket, const std::string& container_id,
-                           const std::optional<ConsoleSize>& size);
+                           const std::optional<ConsoleSize>& size, const User& user);
 
 // runtime: where init sends the pty master. With a --console-socket that is the manager's
 // socket; without one (run or exec in the foreground) one end of a socketpair whose other end

@@ -59,8 +59,6 @@ constexpr Unapplied kUnapplied[] = {
      [](const Spec& s) { return !s.process.apparmor_profile.empty(); }},
     {"process.selinuxLabel", "not supported",
      [](const Spec& s) { return !s.process.selinux_label.empty(); }},
-    {"process.oomScoreAdj", "not supported",
-     [](const Spec& s) { return s.process.oom_score_adj.has_value(); }},
     {"process.ioPriority", "not supported",
      [](const Spec& s) { return s.process.io_priority.has_value(); }},
     {"process.scheduler", "not supported",

@@ -154,7 +154,8 @@ teardown() {
     local clone host root proc exec
     clone=$(grep -nE 'clone3?\(.*CLONE_NEWPID' <<<"$output" | head -1 | cut -d: -f1)
     host=$(grep -n 'sethostname("narrated")' <<<"$output" | head -1 | cut -d: -f1)
-    root=$(grep -nE '(chroot|pivot_root)\(' <<<"$output" | head -1 | cut -d: -f1)
+    # The call itself, after the actor: a rule may cite "pivot_root(2)" too.
+    root=$(grep -nE '\] (chroot|pivot_root)\(' <<<"$output" | head -1 | cut -d: -f1)
     proc=$(grep -nE 'mount\("proc", ".*proc", "proc"' <<<"$output" | head -1 | cut -d: -f1)
     exec=$(grep -n 'execve(' <<<"$output" | head -1 | cut -d: -f1)
     [[ -n $clone && -n $host && -n $root && -n $proc && -n $exec ]]

@@ -414,6 +414,10 @@ teardown() {
     update_config '.process.cwd = "/"'
     run -127 rung create --bundle "$BUNDLE" notfound
     assert_output --partial 'exec "no-such-command": executable file not found'
+    # A path is not searched, but it must still name a program: a directory fails create (126).
+    set_args /bin
+    run -126 rung create --bundle "$BUNDLE" isdir
+    assert_output 'rung: create: init: exec "/bin": Permission denied'
     run ls -A "$ROOT"
     assert_output ""
     run pgrep -f -- "--root $ROOT create"

@@ -126,3 +126,36 @@ teardown() {
     assert_success
     assert_output $'/etc/mynull 1:3 640 7\n/dev/null 1:3 600 0'
 }
+
+# A hostile image: /dev, a device path or a default node is a symlink out of the rootfs.
+@test "symlinks out of the rootfs on /dev, linux.devices paths and default nodes stay inside it" {
+    require_phase 3
+    local out=$BATS_TEST_TMPDIR/outside
+    mkdir -p "$out"
+    # /dev itself unmounted, a link to the host's path; a device path through a relative link.
+    update_config '.mounts |= map(select(.destination | startswith("/dev") | not))
+        | .linux.devices = [{type: "c", path: "/devlink/mydev", major: 1, minor: 3}]'
+    rm -rf "$ROOTFS/dev"
+    ln -s "$out" "$ROOTFS/dev"
+    ln -s ../../../../../../../../"$out"/devs "$ROOTFS/devlink"
+    run run_container sh -c "test -c $out/null && test -c $out/devs/mydev && test -L /dev && echo inside"
+    assert_success
+    assert_output inside
+    run ls -A "$out"
+    assert_output ""
+}
+
+@test "a default node or a /dev link that is a symlink out of the rootfs is replaced inside it" {
+    require_phase 3
+    local out=$BATS_TEST_TMPDIR/outside
+    mkdir -p "$out"
+    update_config '.mounts |= map(select(.destination | startswith("/dev") | not))'
+    mkdir -p "$ROOTFS/dev"
+    ln -sf "$out/null" "$ROOTFS/dev/null"     # dangling on the host: mknod would follow it
+    ln -sf "$out/console" "$ROOTFS/dev/shm"
+    run run_container sh -c 'echo x >/dev/null && test -d /dev/shm && echo ok'
+    assert_success
+    assert_output ok
+    run ls -A "$out"
+    assert_output ""
+}

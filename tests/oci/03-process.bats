@@ -145,3 +145,27 @@ teardown() {
     assert_output --partial '.process.args[0]'
     assert_clean emptycmd
 }
+
+@test "a directory as process.args[0] fails create, not start, with 126" {
+    require_phase 3
+    set_args /bin
+    run_to_file rung create --bundle "$BUNDLE" isdir
+    assert_failure 126
+    one_line
+    assert_output --partial 'exec "/bin": Permission denied'
+    assert_clean isdir
+}
+
+@test "process.oomScoreAdj is the process's oom_score_adj; unset, it is the runtime's" {
+    require_phase 3
+    update_config '.process.oomScoreAdj = 123'
+    run run_container cat /proc/self/oom_score_adj
+    assert_success
+    assert_output 123
+    run grep -c oomScoreAdj "$BATS_TEST_TMPDIR/rung.log"
+    assert_output 0
+    update_config 'del(.process.oomScoreAdj)'
+    run run_container cat /proc/self/oom_score_adj
+    assert_success
+    assert_output "$(cat /proc/self/oom_score_adj)"
+}

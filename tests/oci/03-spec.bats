@@ -24,6 +24,8 @@ teardown() {
     jq -e . "$dir/config.json" >/dev/null
     assert_equal "$(jq -r .process.args[0] "$dir/config.json")" sh
     assert_equal "$(jq -r .root.path "$dir/config.json")" rootfs
+    # The terminal's group is tty (gid 5), as in the spec's example.
+    jq -e '.mounts[] | select(.destination == "/dev/pts") | .options | index("gid=5")' "$dir/config.json" >/dev/null
     local sum
     sum=$(sha256sum <"$dir/config.json")
     run rung spec --bundle "$dir"

@@ -182,3 +182,22 @@ from_script() {
     assert_success
     assert_equal "$(from_script)" "44 88"
 }
+
+@test "the terminal belongs to process.user, with the group devpts gives it (gid=5)" {
+    require_phase 3
+    update_config '.process.user = {uid: 1000, gid: 1000}'
+    set_args sh -c 'stat -c %u:%g $(tty)'
+    start_recvtty
+    rung create --bundle "$BUNDLE" --console-socket "$SOCK" owned >/dev/null 2>&1 </dev/null
+    rung start owned
+    wait_recvtty
+    assert_equal "$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")" 1000:1000
+    rung delete owned
+    # devpts mounted with gid=5, as `rung spec` and the spec's example mount it.
+    update_config '(.mounts[] | select(.destination == "/dev/pts") | .options) += ["gid=5"]'
+    start_recvtty
+    rung create --bundle "$BUNDLE" --console-socket "$SOCK" owned5 >/dev/null 2>&1 </dev/null
+    rung start owned5
+    wait_recvtty
+    assert_equal "$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")" 1000:5
+}

@@ -274,12 +274,11 @@ TEST_CASE("unapplied_properties: nothing for a plain config, 'not supported' alw
                                           {"resources", {{"network", {{"classID", 1}}}}}}}}));
     CHECK(unapplied_properties(odd) ==
           std::vector<std::string>{
-              "process.apparmorProfile (not supported)", "process.oomScoreAdj (not supported)",
-              "linux.mountLabel (not supported)", "linux.personality (not supported)",
-              "linux.resources.network (not supported)"});
+              "process.apparmorProfile (not supported)", "linux.mountLabel (not supported)",
+              "linux.personality (not supported)", "linux.resources.network (not supported)"});
     CHECK(describe_unapplied(odd, "b/config.json") ==
           "b/config.json: not applied by phase " + std::to_string(RUNG_SPEC_PHASE) +
-              ": process.apparmorProfile, process.oomScoreAdj, linux.mountLabel, "
+              ": process.apparmorProfile, linux.mountLabel, "
               "linux.personality, linux.resources.network (not supported)");
 }
 
