@@ -4,8 +4,10 @@
 #include "rung/error.hpp"
 #include "rung/sys.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@ struct Failure {
 struct State {
     std::vector<Call> calls;
     std::vector<Failure> failures;
+    std::vector<std::string> pass_through;
     int child_pid = 4242;
     int wait_status = 0;
 };
@@ -35,13 +38,15 @@ std::string num(long long n) {
 }
 
 // Record the call; throw what the real wrapper would if the test asked this call to fail.
-void record(std::string name, std::vector<std::string> args, uint64_t flags, std::string_view rule,
+// Returns whether the call should also really be made (pass_through).
+bool record(std::string name, std::vector<std::string> args, uint64_t flags, std::string_view rule,
             const std::string& what) {
     State& s = state();
     s.calls.push_back({std::move(name), std::move(args), flags, std::string(rule)});
     const Call& c = s.calls.back();
     for (const auto& f : s.failures)
         if (f.name == c.name && (!f.when || f.when(c))) throw Error(what, f.err);
+    return std::find(s.pass_through.begin(), s.pass_through.end(), c.name) != s.pass_through.end();
 }
 
 // A real fd that is safe to close and to read (EOF) or write (discarded): /dev/null.
@@ -71,6 +76,10 @@ std::vector<std::string> call_names() {
 
 void fail(std::string name, int err, std::function<bool(const Call&)> when) {
     state().failures.push_back({std::move(name), err, std::move(when)});
+}
+
+void pass_through(std::string name) {
+    state().pass_through.push_back(std::move(name));
 }
 
 void set_child_pid(int pid) {
@@ -249,19 +258,23 @@ void fchdir(int fd, std::string_view rule) {
 // ---- Files -----------------------------------------------------------------------------------
 
 unique_fd open(const std::string& path, int flags, mode_t mode, std::string_view rule) {
-    record("open", {path, num(mode)}, static_cast<uint64_t>(flags), rule, "open " + quote(path));
+    std::string what = "open " + quote(path);
+    if (record("open", {path, num(mode)}, static_cast<uint64_t>(flags), rule, what))
+        return unique_fd(check(::open(path.c_str(), flags, mode), what));
     return fake_sys::some_fd();
 }
 
 unique_fd openat(int dirfd, const std::string& path, int flags, mode_t mode,
                  std::string_view rule) {
-    record("openat", {num(dirfd), path, num(mode)}, static_cast<uint64_t>(flags), rule,
-           "open " + quote(path));
+    std::string what = "open " + quote(path);
+    if (record("openat", {num(dirfd), path, num(mode)}, static_cast<uint64_t>(flags), rule, what))
+        return unique_fd(check(::openat(dirfd, path.c_str(), flags, mode), what));
     return fake_sys::some_fd();
 }
 
 void mkdir(const std::string& path, mode_t mode, std::string_view rule) {
-    record("mkdir", {path}, mode, rule, "mkdir " + quote(path));
+    if (record("mkdir", {path}, mode, rule, "mkdir " + quote(path)))
+        check(::mkdir(path.c_str(), mode), "mkdir " + quote(path));
 }
 
 void mknod(const std::string& path, mode_t mode, dev_t dev, std::string_view rule) {
@@ -269,11 +282,13 @@ void mknod(const std::string& path, mode_t mode, dev_t dev, std::string_view rul
 }
 
 void mkfifo(const std::string& path, mode_t mode, std::string_view rule) {
-    record("mkfifo", {path}, mode, rule, "mkfifo " + quote(path));
+    if (record("mkfifo", {path}, mode, rule, "mkfifo " + quote(path)))
+        check(::mkfifo(path.c_str(), mode), "mkfifo " + quote(path));
 }
 
 void chmod(const std::string& path, mode_t mode, std::string_view rule) {
-    record("chmod", {path}, mode, rule, "chmod " + quote(path));
+    if (record("chmod", {path}, mode, rule, "chmod " + quote(path)))
+        check(::chmod(path.c_str(), mode), "chmod " + quote(path));
 }
 
 void fchmod(int fd, mode_t mode, std::string_view rule) {
@@ -293,20 +308,24 @@ void fchown(int fd, uid_t uid, gid_t gid, std::string_view rule) {
 }
 
 void symlink(const std::string& target, const std::string& linkpath, std::string_view rule) {
-    record("symlink", {target, linkpath}, 0, rule, "symlink " + quote(linkpath));
+    if (record("symlink", {target, linkpath}, 0, rule, "symlink " + quote(linkpath)))
+        check(::symlink(target.c_str(), linkpath.c_str()), "symlink " + quote(linkpath));
 }
 
 void unlink(const std::string& path, std::string_view rule) {
-    record("unlink", {path}, 0, rule, "unlink " + quote(path));
+    if (record("unlink", {path}, 0, rule, "unlink " + quote(path)))
+        check(::unlink(path.c_str()), "unlink " + quote(path));
 }
 
 void unlinkat(int dirfd, const std::string& name, int flags, std::string_view rule) {
-    record("unlinkat", {num(dirfd), name}, static_cast<uint64_t>(flags), rule,
-           "unlink " + quote(name));
+    if (record("unlinkat", {num(dirfd), name}, static_cast<uint64_t>(flags), rule,
+               "unlink " + quote(name)))
+        check(::unlinkat(dirfd, name.c_str(), flags), "unlink " + quote(name));
 }
 
 void rmdir(const std::string& path, std::string_view rule) {
-    record("rmdir", {path}, 0, rule, "rmdir " + quote(path));
+    if (record("rmdir", {path}, 0, rule, "rmdir " + quote(path)))
+        check(::rmdir(path.c_str()), "rmdir " + quote(path));
 }
 
 bool flock(int fd, int operation, std::string_view rule) {

@@ -27,9 +27,12 @@
 //     setup_dev(spec);
 //     CHECK(fake_sys::calls_named("mount")[0].flags == MS_BIND);
 //
-// What a step only reads (stat, lstat, access, readlink, file.hpp's helpers) is not in sys.hpp
-// and stays real: prepare the files a step looks at in a TempDir. Since nothing is created, a
-// step that looks at what an earlier call made sees it missing.
+// What a step only reads (stat, lstat, access, readlink, file.hpp's helpers such as mkdir_all)
+// is not in sys.hpp and stays real: prepare the files a step looks at in a TempDir. Since
+// nothing is created, a step that looks at what an earlier call made sees it missing, unless
+// the test lets that call through: fake_sys::pass_through("symlink") records each symlink and
+// also makes it. Only the file calls a test can make without root, inside its TempDir, can pass
+// through: open, openat, mkdir, mkfifo, chmod, symlink, unlink, unlinkat, rmdir.
 //
 // The state is process-wide, like the kernel's: call reset() at the start of each test case.
 #pragma once
@@ -61,6 +64,10 @@ std::vector<std::string> call_names();
 // ("mknod \"/r/dev/null\": Operation not permitted"). With `when`, only the calls it accepts fail;
 // without, every call of `name` until reset(). A failed call is recorded too.
 void fail(std::string name, int err, std::function<bool(const Call&)> when = {});
+
+// Let calls of `name` (one of the file calls above) really happen as well as be recorded. A
+// failure set with fail() still wins.
+void pass_through(std::string name);
 
 // What the fake returns: clone_process and fork return this pid (the caller continues as the
 // parent); waitpid and wait_for report this raw wait status. Defaults: 4242, 0.

@@ -2,7 +2,9 @@
 // ground the step tests (mount, /dev, namespaces) stand on.
 #include "fake_sys.hpp"
 #include "rung/error.hpp"
+#include "rung/file.hpp"
 #include "rung/sys.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -82,4 +84,25 @@ TEST_CASE("the fake sys returns usable fds, the pid and status it is given, and 
                     fake_sys::Executed);
     CHECK(fake_sys::calls_named("execve")[0].args == Args{"/bin/sh", "sh", "-c", "true"});
     CHECK(fake_sys::calls_named("execve")[0].flags == 1); // the size of the environment
+}
+
+TEST_CASE("file calls can pass through to a TempDir; the rest are only recorded") {
+    TempDir dir;
+    fake_sys::reset();
+    sys::symlink("pts/ptmx", dir.path + "/ptmx");
+    CHECK_FALSE(path_exists(dir.path + "/ptmx"));
+
+    fake_sys::pass_through("symlink");
+    fake_sys::pass_through("mkdir");
+    sys::symlink("pts/ptmx", dir.path + "/ptmx");
+    sys::mkdir(dir.path + "/shm", 01777);
+    sys::mknod(dir.path + "/null", S_IFCHR | 0666, makedev(1, 3)); // never made: needs root
+    CHECK(path_exists(dir.path + "/ptmx"));
+    CHECK(is_directory(dir.path + "/shm"));
+    CHECK_FALSE(path_exists(dir.path + "/null"));
+    CHECK(fake_sys::call_names() == Args{"symlink", "symlink", "mkdir", "mknod"});
+    // A real failure of a call let through is the real wrapper's error.
+    CHECK_THROWS_WITH_AS(sys::mkdir(dir.path + "/shm", 0755),
+                         ("mkdir \"" + dir.path + "/shm\": File exists").c_str(), Error);
+    fake_sys::reset();
 }
