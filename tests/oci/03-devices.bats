@@ -135,7 +135,7 @@ teardown() {
     # /dev itself unmounted, a link to the host's path; a device path through a relative link.
     update_config '.mounts |= map(select(.destination | startswith("/dev") | not))
         | .linux.devices = [{type: "c", path: "/devlink/mydev", major: 1, minor: 3}]'
-    rm -rf "$ROOTFS/dev"
+    rm -rf "${ROOTFS:?}/dev"
     ln -s "$out" "$ROOTFS/dev"
     ln -s ../../../../../../../../"$out"/devs "$ROOTFS/devlink"
     run run_container sh -c "test -c $out/null && test -c $out/devs/mydev && test -L /dev && echo inside"
