@@ -71,6 +71,7 @@ sys::Cloned spawn_init(InitContext& ctx, const NamespacePlan& plan, ContainerDir
         ctx.sync_fd = child_end.get();
         container_init(ctx);
     }
+    for_children.restore();
     child_end.reset();
     log::trace("rung", "", "init is pid ", init.pid, " on the host, pid 1 inside");
     return init;

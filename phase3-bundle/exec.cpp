@@ -135,6 +135,7 @@ int exec_in_container(const ExecOptions& opts) {
             parent_end.reset();
             exec_child(opts, plan, console.init_end.get(), child_end.get());
         }
+        for_children.restore();
     }
     child_end.reset();
     console.init_end.reset();

@@ -63,18 +63,26 @@ int wait_hook(pid_t pid, const Hook& h) {
     int timeout_ms = h.timeout ? static_cast<int>(std::min<int64_t>(
                                      int64_t{*h.timeout} * 1000, std::numeric_limits<int>::max()))
                                : -1;
-    unique_fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    if (pidfd) {
-        pollfd p{pidfd.get(), POLLIN, 0};
-        int n;
-        while ((n = ::poll(&p, 1, timeout_ms)) == -1 && errno == EINTR) {
-        }
-        if (n == 0) {
-            // The hook's group: what it started in the background dies with it.
-            ::kill(-pid, SIGKILL);
-            sys::wait_for(pid);
-            throw Error("timed out after " + std::to_string(*h.timeout) + "s");
-        }
+    // Our own unreaped child cannot have gone from the pid table, so a failure here is real: say
+    // so, after taking the hook and its group down, rather than wait without a timeout.
+    unique_fd pidfd;
+    try {
+        pidfd = sys::pidfd_open(pid, "config.md: hooks, timeout");
+    } catch (const Error&) {
+        ::kill(-pid, SIGKILL);
+        sys::wait_for(pid);
+        throw;
+    }
+    pollfd p{pidfd.get(), POLLIN, 0};
+    int n;
+    while ((n = ::poll(&p, 1, timeout_ms)) == -1 && errno == EINTR) {
+    }
+    if (n == -1) throw_errno("poll the hook's pidfd");
+    if (n == 0) {
+        // The hook's group: what it started in the background dies with it.
+        ::kill(-pid, SIGKILL);
+        sys::wait_for(pid);
+        throw Error("timed out after " + std::to_string(*h.timeout) + "s");
     }
     return sys::wait_for(pid);
 }

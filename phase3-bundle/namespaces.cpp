@@ -78,9 +78,20 @@ ChildNamespaces::ChildNamespaces(const NamespacePlan& plan) {
     }
 }
 
+void ChildNamespaces::restore() {
+    while (!saved_.empty()) {
+        auto [type, fd] = std::move(saved_.back());
+        saved_.pop_back();
+        sys::setns(fd.get(), type, "rung: back to the runtime's own namespaces for children");
+    }
+}
+
 ChildNamespaces::~ChildNamespaces() {
-    for (auto& [type, fd] : saved_)
-        ::setns(fd.get(), type);
+    try {
+        restore();
+    } catch (const Error& e) {
+        log::error(e.what());
+    }
 }
 
 void check_sysctl(const std::map<std::string, std::string>& sysctl, const NamespacePlan& plan) {

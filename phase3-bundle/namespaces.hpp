@@ -28,11 +28,15 @@ struct NamespacePlan {
 NamespacePlan plan_namespaces(const std::vector<Namespace>& namespaces);
 
 // pid and time namespaces apply to a process's *children*: setns(2) on them must happen in the
-// runtime before clone3. This enters them and returns to the runtime's own on destruction.
+// runtime before clone3. This enters them; restore() returns to the runtime's own once the child
+// is cloned, and throws if it cannot (the runtime's later children, hooks among them, would be
+// born in the container's namespaces). The destructor restores too, on the error path, and logs
+// a failure there, since an error is already on its way.
 class ChildNamespaces {
 public:
     explicit ChildNamespaces(const NamespacePlan& plan);
     ~ChildNamespaces();
+    void restore();
     ChildNamespaces(const ChildNamespaces&) = delete;
     ChildNamespaces& operator=(const ChildNamespaces&) = delete;
 
