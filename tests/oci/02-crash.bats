@@ -37,7 +37,9 @@ killed_at() {
 # line ends in the ID) nor its program (sleep $NAP) is running. The brackets keep the pattern
 # from matching a command line that contains the pattern itself.
 no_process_of() {
-    ! pgrep -f -- "[-]-root $ROOT .* $1\$|[s]leep $NAP\$" >/dev/null
+    if pgrep -f -- "[-]-root $ROOT .* $1\$|[s]leep $NAP\$" >/dev/null; then
+        return 1
+    fi
 }
 
 # assert_recovered ID: list shows ID (or nothing, if it died before mkdir), delete --force
