@@ -1,0 +1,127 @@
+// preflight: every check create makes before it creates anything.
+#include "preflight.hpp"
+
+#include "mount_options.hpp"
+#include "rung/error.hpp"
+#include "rung/file.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace rung {
+namespace {
+
+// config.md, root.path: a directory MUST exist there (load_spec made the path absolute).
+void check_rootfs(const std::string& rootfs) {
+    struct stat st;
+    if (::stat(rootfs.c_str(), &st) == -1) throw_errno("root.path " + quote(rootfs));
+    if (!S_ISDIR(st.st_mode)) throw Error("root.path " + quote(rootfs), ENOTDIR);
+}
+
+// What linux.namespaces must hold for the rest of config.json to be applied.
+void check_namespaces(const Spec& spec, const NamespacePlan& plan) {
+    // init changes the propagation of every mount it sees, mounts, and pivot_root(2)s, which moves
+    // the root of every process of its mount namespace that was at the old one. In the host's
+    // namespace (not listed) or another one (a path), that would be done to the host or to
+    // someone else's container: only a new mount namespace will do.
+    if (!(plan.clone_flags & CLONE_NEWNS))
+        throw Error(
+            std::string("config.json: .linux.namespaces: rung needs a new mount namespace (") +
+            (plan.has("mount") ? "joining one by path" : "sharing the runtime's") +
+            " would set up the rootfs in a namespace others use)");
+    // config-linux.md, "User namespace mappings": a user namespace is usable only with the uid
+    // and gid mappings phase 5 writes; without them, root in it owns nothing and the first
+    // mkdir of the mounts fails with EOVERFLOW. Refuse it here, in words.
+    if (plan.has("user"))
+        throw Error("config.json: .linux.namespaces: a user namespace needs uid and gid mappings, "
+                    "which phase 5 applies");
+    // config.md: hostname and domainname need a UTS namespace of the container's own.
+    if ((!spec.hostname.empty() || !spec.domainname.empty()) && !plan.has("uts"))
+        throw Error("config.json: hostname and domainname need a UTS namespace, and "
+                    "linux.namespaces has no \"uts\"");
+    check_sysctl(spec.linux.sysctl, plan);
+}
+
+// execve(2) fails with E2BIG when one string of argv or envp is longer than MAX_ARG_STRLEN (32
+// pages), or when all of them with their pointers fill more than a quarter of the stack limit
+// (sysconf's ARG_MAX, at most 6 MiB: three quarters of _STK_LIM). Found here, not at start.
+void check_exec_size(const Process& p, const std::string& where) {
+    constexpr size_t kMaxArgStrlen = 32 * 4096;
+    constexpr long kMaxStack = 6L << 20;
+    size_t total = (std::max<size_t>(p.args.size(), 1) + p.env.size()) * sizeof(char*);
+    for (const auto* list : {&p.args, &p.env}) {
+        const char* name = list == &p.args ? ".args" : ".env";
+        for (size_t i = 0; i < list->size(); ++i) {
+            size_t n = (*list)[i].size() + 1;
+            if (n > kMaxArgStrlen)
+                throw Error(where + name + "[" + std::to_string(i) + "] is " + std::to_string(n) +
+                            " bytes: execve(2) takes at most " + std::to_string(kMaxArgStrlen));
+            total += n;
+        }
+    }
+    size_t limit = static_cast<size_t>(std::min(::sysconf(_SC_ARG_MAX), kMaxStack));
+    if (total > limit)
+        throw Error(where + ": args and env take " + std::to_string(total) +
+                    " bytes: execve(2) takes at most " + std::to_string(limit));
+}
+
+// config.md, process.user: uid and gid are uint32, but 4294967295 is (uid_t)-1, which setuid(2)
+// and setgid(2) take as "no change" and setgroups(2) refuses: it names no user or group.
+void check_ids(const User& u, const std::string& where) {
+    auto check = [&](uint32_t id, const std::string& field) {
+        if (id == UINT32_MAX)
+            throw Error(where + ".user." + field + ": 4294967295 is -1 to the kernel, not an ID");
+    };
+    check(u.uid, "uid");
+    check(u.gid, "gid");
+    for (size_t i = 0; i < u.additional_gids.size(); ++i)
+        check(u.additional_gids[i], "additionalGids[" + std::to_string(i) + "]");
+}
+
+} // namespace
+
+void check_process(const Process& p, const std::string& where) {
+    check_ids(p.user, where);
+    check_exec_size(p, where);
+}
+
+std::string absolute_bundle(const std::string& bundle) {
+    char* resolved = ::realpath(bundle.c_str(), nullptr);
+    if (!resolved) throw_errno("bundle " + quote(bundle));
+    std::string out(resolved);
+    std::free(resolved);
+    if (!is_directory(out)) throw Error("bundle " + quote(bundle), ENOTDIR);
+    return out;
+}
+
+// What config.json asks for that needs more than a valid shape, checked before anything is
+// created, so that a refusal leaves nothing behind.
+void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts) {
+    check_rootfs(spec.root.path);
+    check_process(spec.process, "config.json: process");
+    check_namespaces(spec, plan);
+    // config.md, mounts: options that cannot be applied fail here, not halfway through init.
+    for (size_t i = 0; i < spec.mounts.size(); ++i)
+        with_context("config.json: .mounts[" + std::to_string(i) + "]",
+                     [&] { mount_options_of(spec.mounts[i]); });
+    // init reopens the exec FIFO through the container's /proc/self/fd after pivot_root. A bind
+    // of the host's /proc serves as well when the container shares the host's pid namespace
+    // (its /proc/self is then init itself).
+    bool shares_pids = !(plan.clone_flags & CLONE_NEWPID);
+    bool has_proc = std::any_of(spec.mounts.begin(), spec.mounts.end(), [&](const Mount& m) {
+        return m.destination == "/proc" &&
+               (m.type == "proc" || (shares_pids && parse_mount_options(m.options).is_bind()));
+    });
+    if (!has_proc)
+        throw Error("config.json: .mounts: rung needs a \"proc\" mount on /proc (or, sharing the "
+                    "host's pid namespace, a bind of /proc)");
+    // command-line-interface.md: with a terminal, create passes the pty master to a socket.
+    if (spec.process.terminal && opts.console_socket.empty() && !opts.foreground)
+        throw Error("config.json: process.terminal is true: create needs --console-socket");
+}
+
+} // namespace rung

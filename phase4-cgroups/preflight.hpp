@@ -1,0 +1,24 @@
+// preflight: what create checks before it creates anything, so that a refusal leaves nothing
+// behind (runtime.md, "Create": an error MUST leave no container).
+#pragma once
+
+#include "container.hpp"
+#include "namespaces.hpp"
+#include "spec.hpp"
+
+#include <string>
+
+namespace rung {
+
+// runtime-spec state: bundle is an absolute path. Resolve it now, while "." still means the
+// caller's directory.
+std::string absolute_bundle(const std::string& bundle);
+
+// What the kernel would refuse only at execve, after start: ids that are not ids, and args and
+// env too big for execve(2). `where` names the process in the message ("config.json: process").
+void check_process(const Process& p, const std::string& where);
+
+// What config.json asks for that needs more than a valid shape.
+void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts);
+
+} // namespace rung
