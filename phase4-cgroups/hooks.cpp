@@ -5,6 +5,7 @@
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
+#include "rung/sync.hpp"
 #include "rung/sys.hpp"
 
 #include <algorithm>
@@ -31,29 +32,31 @@ unique_fd state_on_stdin(const std::string& state_json) {
     return fd;
 }
 
-// In the forked child. If execve fails, its errno goes back over `error_fd` (CLOEXEC: a successful
-// execve closes it and the runtime reads EOF).
-[[noreturn]] void exec_hook(const Hook& h, int stdin_fd, int error_fd) {
-    ::setpgid(0, 0); // a group of its own, which a timeout kills whole (see wait_hook)
-    if (stdin_fd == STDIN_FILENO)
-        ::fcntl(stdin_fd, F_SETFD, 0);
-    else
-        ::dup2(stdin_fd, STDIN_FILENO); // the copy is not CLOEXEC
+// In the forked child. Its errors travel as init's do (rung/sync.hpp): one error frame on
+// `sync_fd`, whose CLOEXEC end a successful execve closes, so the runtime reads EOF instead.
+[[noreturn]] void exec_hook(const Hook& h, int stdin_fd, int sync_fd) {
     try {
+        check(::setpgid(0, 0), "setpgid"); // a group of its own, which a timeout kills whole
+        if (stdin_fd == STDIN_FILENO)
+            check(::fcntl(stdin_fd, F_SETFD, 0), "fcntl the hook's stdin");
+        else
+            check(::dup2(stdin_fd, STDIN_FILENO), "dup2 the hook's stdin"); // not CLOEXEC
         execute(h.path, h.args.empty() ? std::vector<std::string>{h.path} : h.args, h.env);
-    } catch (const Error& e) {
-        int err = e.err();
-        [[maybe_unused]] ssize_t n = ::write(error_fd, &err, sizeof err);
+    } catch (const std::exception& e) {
+        sync::send_error(sync_fd, e);
+        ::_exit(exit_status_of(e));
     }
-    ::_exit(127);
 }
 
-// EOF on the error pipe: the hook runs. An errno: it could not be started (reap it and say why).
-void check_hook_started(pid_t pid, int error_fd) {
-    int err = 0;
-    if (read_full(error_fd, &err, sizeof err) != sizeof err) return;
-    sys::wait_for(pid);
-    throw Error("execve", err);
+// EOF on the sync socket: the hook runs. An error frame: it could not be started; reap it and
+// pass its own error on (for example `exec "/x": No such file or directory`).
+void check_hook_started(pid_t pid, int sync_fd) {
+    try {
+        sync::expect(sync_fd, sync::Type::eof, "runtime");
+    } catch (const Error&) {
+        sys::wait_for(pid);
+        throw;
+    }
 }
 
 // Wait for the hook, killing it when its timeout (seconds, if set) runs out. A pidfd makes
@@ -91,18 +94,22 @@ void run_hook(const Hook& h, const std::string& stage, const std::string& state_
     log::trace("runtime", "config.md: hooks, " + stage, "exec hook ", quote(h.path),
                " with the state on stdin");
     unique_fd state = state_on_stdin(state_json);
-    int fds[2];
-    check(::pipe2(fds, O_CLOEXEC), "pipe");
-    unique_fd error_read(fds[0]), error_write(fds[1]);
+    auto [ours, theirs] = sys::socketpair("config.md: hooks, the hook's errors");
     pid_t pid = check(::fork(), "fork");
-    if (pid == 0) exec_hook(h, state.get(), error_write.get());
+    if (pid == 0) exec_hook(h, state.get(), theirs.get());
     ::setpgid(pid, pid); // as the child does: whichever runs first, the group exists after fork
-    error_write.reset();
-    check_hook_started(pid, error_read.get());
+    theirs.reset();
+    check_hook_started(pid, ours.get());
     int status = wait_hook(pid, h);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
     if (WIFEXITED(status)) throw Error("exit status " + std::to_string(WEXITSTATUS(status)));
     throw Error(std::string("killed by signal ") + strsignal(WTERMSIG(status)));
+}
+
+// How a failure names the hook: its stage, its index in config.json's list, and its path, as in
+// `createRuntime hook[1] "/usr/bin/x"`.
+std::string hook_name(const std::string& stage, size_t index, const Hook& h) {
+    return stage + " hook[" + std::to_string(index) + "] " + quote(h.path);
 }
 
 } // namespace
@@ -110,18 +117,17 @@ void run_hook(const Hook& h, const std::string& stage, const std::string& state_
 void run_hooks(const std::vector<Hook>& hooks, const std::string& stage,
                const std::string& state_json) {
     for (size_t i = 0; i < hooks.size(); ++i) {
-        with_context(stage + " hook " + quote(hooks[i].path),
-                     [&] { run_hook(hooks[i], stage, state_json); });
+        with_context(hook_name(stage, i, hooks[i]), [&] { run_hook(hooks[i], stage, state_json); });
     }
 }
 
 void run_hooks_warn_only(const std::vector<Hook>& hooks, const std::string& stage,
                          const std::string& state_json) {
-    for (const auto& h : hooks) {
+    for (size_t i = 0; i < hooks.size(); ++i) {
         try {
-            run_hook(h, stage, state_json);
+            run_hook(hooks[i], stage, state_json);
         } catch (const Error& e) {
-            log::warn(stage + " hook " + quote(h.path) + ": " + e.what());
+            log::warn(hook_name(stage, i, hooks[i]) + ": " + e.what());
         }
     }
 }

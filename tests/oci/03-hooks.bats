@@ -117,7 +117,7 @@ logged_stages() {
         run_to_file timeout 20 "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" slow
         assert_failure 1
         one_line
-        assert_output --partial "$stage hook \"$BATS_TEST_TMPDIR/hang.sh\": timed out after 1s"
+        assert_output --partial "$stage hook[0] \"$BATS_TEST_TMPDIR/hang.sh\": timed out after 1s"
         ((SECONDS < 5))
         assert_clean slow
         run pgrep -f "sleep $n"
@@ -159,7 +159,7 @@ logged_stages() {
         # The hook's own stderr, then rung's one line.
         assert_line --index 0 "hook failing"
         assert_equal "${#lines[@]}" 2
-        assert_line --index 1 --regexp "^rung: create: .*$stage hook \"$BATS_TEST_TMPDIR/fail.sh\": exit status 3$"
+        assert_line --index 1 --regexp "^rung: create: .*$stage hook\\[0\\] \"$BATS_TEST_TMPDIR/fail.sh\": exit status 3$"
         assert_clean failing
         # runtime.md: "stop the container, and continue the lifecycle at step 12": destroyed,
         # then the poststop hooks.
@@ -175,16 +175,29 @@ logged_stages() {
     [[ ! -e $BATS_TEST_TMPDIR/poststop.sh.state ]]
 }
 
-@test "a hook that cannot be run fails create with the reason" {
+@test "a hook that cannot be run fails create, naming the hook and the execve error" {
     require_phase 3
-    update_config --arg p "$BATS_TEST_TMPDIR/no-such-hook" '.hooks.createRuntime = [{path: $p}]'
+    # The hook's child reports its execve error as a framed message (rung/sync.hpp), as init
+    # does; the line names the stage, the hook's index and path, and the kernel's reason.
+    local dir=$BATS_TEST_TMPDIR
+    printf 'not a program\n' >"$dir/not-executable"
+    printf '\x7fELF garbage\n' >"$dir/bad-format"
+    chmod 0644 "$dir/not-executable"
+    chmod 0755 "$dir/bad-format"
+    write_script "$dir/ok.sh" 'exit 0'
     set_args true
-    run_to_file rung create --bundle "$BUNDLE" nohook
-    assert_failure
-    one_line
-    assert_output --partial "createRuntime hook \"$BATS_TEST_TMPDIR/no-such-hook\""
-    assert_output --partial "No such file or directory"
-    assert_clean nohook
+    local hook reason
+    for hook in "no-such-hook:No such file or directory" "not-executable:Permission denied" \
+        "bad-format:Exec format error"; do
+        reason=${hook#*:} hook=$dir/${hook%%:*}
+        update_config --arg ok "$dir/ok.sh" --arg p "$hook" '.hooks.createRuntime = [{path: $ok}, {path: $p}]'
+        run_to_file rung create --bundle "$BUNDLE" nohook
+        assert_failure
+        one_line
+        assert_output --regexp "^rung: create: .*createRuntime hook\\[1\\] \"$hook\": "
+        assert_output --partial "exec \"$hook\": $reason"
+        assert_clean nohook
+    done
 }
 
 @test "a failing startContainer hook fails start and stops the container" {
@@ -195,7 +208,7 @@ logged_stages() {
     run rung start startfail
     assert_failure
     one_line
-    assert_output --regexp '^rung: start: .*startContainer hook "/fail.sh": exit status 4$'
+    assert_output --regexp '^rung: start: .*startContainer hook\[0\] "/fail.sh": exit status 4$'
     wait_for status_is startfail stopped
     [[ ! -e $ROOTFS/ran ]]
 }
@@ -213,7 +226,7 @@ logged_stages() {
     run rung start poststart
     assert_failure
     one_line
-    assert_output "rung: start: poststart hook \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5"
+    assert_output "rung: start: poststart hook[0] \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5"
     assert_equal "$(container_status poststart)" stopped
     process_gone "$pid"
     run rung delete poststart
@@ -232,7 +245,7 @@ logged_stages() {
     run rung delete --force warned
     assert_success
     one_line
-    assert_output "rung: warning: poststop hook \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5"
+    assert_output "rung: warning: poststop hook[0] \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5"
     [[ ! -e $ROOT/warned ]]
     [[ -e $BATS_TEST_TMPDIR/ok.sh.ran ]]
 }
