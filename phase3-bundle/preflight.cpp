@@ -22,17 +22,29 @@ void check_rootfs(const std::string& rootfs) {
     if (!S_ISDIR(st.st_mode)) throw Error("root.path " + quote(rootfs), ENOTDIR);
 }
 
+// config-linux.md, namespaces: without a "mount" entry the container MUST share the runtime's
+// mount namespace, and with a path it joins that one. Neither is the container's: init changes
+// no propagation there and never pivot_root(2)s (which would move the root of every process of
+// the namespace), it chroot(2)s into root.path. A mount made there would change the host's, or
+// the other container's, view and outlive the container, so what needs one is refused.
+void check_foreign_mount_namespace(const Spec& spec, const CreateOptions& opts) {
+    auto refuse = [](const std::string& what) {
+        throw Error("config.json: " + what +
+                    " needs a mount namespace of the container's own (linux.namespaces has "
+                    "no new \"mount\")");
+    };
+    if (!spec.mounts.empty()) refuse(".mounts");
+    if (spec.root.readonly) refuse(".root.readonly");
+    if (!spec.linux.rootfs_propagation.empty()) refuse(".linux.rootfsPropagation");
+    if (spec.process.terminal) refuse(".process.terminal (/dev/console is a bind mount)");
+    if (opts.no_pivot)
+        throw Error("--no-pivot needs a mount namespace of the container's own; without one rung "
+                    "does not pivot_root, it chroots");
+}
+
 // What linux.namespaces must hold for the rest of config.json to be applied.
-void check_namespaces(const Spec& spec, const NamespacePlan& plan) {
-    // init changes the propagation of every mount it sees, mounts, and pivot_root(2)s, which moves
-    // the root of every process of its mount namespace that was at the old one. In the host's
-    // namespace (not listed) or another one (a path), that would be done to the host or to
-    // someone else's container: only a new mount namespace will do.
-    if (!(plan.clone_flags & CLONE_NEWNS))
-        throw Error(
-            std::string("config.json: .linux.namespaces: rung needs a new mount namespace (") +
-            (plan.has("mount") ? "joining one by path" : "sharing the runtime's") +
-            " would set up the rootfs in a namespace others use)");
+void check_namespaces(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts) {
+    if (!(plan.clone_flags & CLONE_NEWNS)) check_foreign_mount_namespace(spec, opts);
     // config-linux.md, "User namespace mappings": a user namespace is usable only with the uid
     // and gid mappings phase 5 writes; without them, root in it owns nothing and the first
     // mkdir of the mounts fails with EOVERFLOW. Refuse it here, in words.
@@ -101,24 +113,14 @@ std::string absolute_bundle(const std::string& bundle) {
 // What config.json asks for that needs more than a valid shape, checked before anything is
 // created, so that a refusal leaves nothing behind.
 void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts) {
-    check_rootfs(spec.root.path);
+    // A joined mount namespace has its own view of root.path: init finds it there, or fails.
+    if (!plan.has("mount") || (plan.clone_flags & CLONE_NEWNS)) check_rootfs(spec.root.path);
     check_process(spec.process, "config.json: process");
-    check_namespaces(spec, plan);
+    check_namespaces(spec, plan, opts);
     // config.md, mounts: options that cannot be applied fail here, not halfway through init.
     for (size_t i = 0; i < spec.mounts.size(); ++i)
         with_context("config.json: .mounts[" + std::to_string(i) + "]",
                      [&] { mount_options_of(spec.mounts[i]); });
-    // init reopens the exec FIFO through the container's /proc/self/fd after pivot_root. A bind
-    // of the host's /proc serves as well when the container shares the host's pid namespace
-    // (its /proc/self is then init itself).
-    bool shares_pids = !(plan.clone_flags & CLONE_NEWPID);
-    bool has_proc = std::any_of(spec.mounts.begin(), spec.mounts.end(), [&](const Mount& m) {
-        return m.destination == "/proc" &&
-               (m.type == "proc" || (shares_pids && parse_mount_options(m.options).is_bind()));
-    });
-    if (!has_proc)
-        throw Error("config.json: .mounts: rung needs a \"proc\" mount on /proc (or, sharing the "
-                    "host's pid namespace, a bind of /proc)");
     // command-line-interface.md: with a terminal, create passes the pty master to a socket.
     if (spec.process.terminal && opts.console_socket.empty() && !opts.foreground)
         throw Error("config.json: process.terminal is true: create needs --console-socket");

@@ -27,12 +27,13 @@ std::string resolve_in_rootfs(const std::string& rootfs, const std::string& path
 void create_mount_point(const std::string& target, bool file);
 
 // runtime-spec config-linux.md "rootfsPropagation"; bind the rootfs onto itself so it is a mount
-// point that pivot_root(2) can move.
-void prepare_rootfs(const Spec& spec);
+// point that pivot_root(2) can move. Nothing without a mount namespace of the container's own.
+void prepare_rootfs(const Spec& spec, bool own_namespace);
 // runtime-spec config.md "mounts": every entry, in order, under the rootfs.
 void mount_all(const Spec& spec);
-// Make the rootfs "/": pivot_root(2), or with no_pivot MS_MOVE + chroot for initramfs.
-void enter_rootfs(const std::string& rootfs, bool no_pivot);
+// Make the rootfs "/": pivot_root(2), or with no_pivot MS_MOVE + chroot for initramfs; in a
+// mount namespace not the container's own, chroot(2) alone.
+void enter_rootfs(const std::string& rootfs, bool no_pivot, bool own_namespace);
 // root.readonly, after everything else is mounted.
 void finish_rootfs(const Spec& spec);
 

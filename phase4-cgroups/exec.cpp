@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fcntl.h>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
@@ -85,12 +86,16 @@ std::string output_of(const std::string& cmd) {
     return text;
 }
 
-[[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan, int console_fd,
-                             int sync_fd) {
+[[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan, int root_fd,
+                             int console_fd, int sync_fd) {
     log::set_actor("exec");
     try {
         close_inherited_fds("exec", opts.preserve_fds);
         join_namespaces(plan);
+        // Joining init's mount namespace made its root ours, but a container without a mount
+        // namespace of its own is chroot(2)ed in it: take init's root itself, as nsenter does.
+        sys::fchdir(root_fd, "rung exec: the container's root");
+        sys::chroot(".", "rung exec: the container's root");
         log::trace("exec", "config.md: process.cwd", "chdir(", quote(opts.process.cwd), ")");
         sys::chdir(opts.process.cwd);
         if (opts.process.terminal)
@@ -118,10 +123,13 @@ int exec_in_container(const ExecOptions& opts) {
     if (opts.process.terminal && opts.detach && opts.console_socket.empty())
         throw Error("exec --tty --detach needs --console-socket: nobody would hold the terminal");
     NamespacePlan plan;
+    unique_fd root;
     {
         ContainerDir dir = ContainerDir::open(opts.root, opts.id, ContainerDir::Lock::shared);
         State st = running_state(dir, "exec");
         plan = namespaces_of(st.pid);
+        root = sys::open("/proc/" + std::to_string(st.pid) + "/root",
+                         O_PATH | O_DIRECTORY | O_CLOEXEC, 0, "rung exec: the container's root");
     }
     unique_fd sigfd = opts.detach ? unique_fd() : block_signals();
     Console console = open_console(opts.process.terminal, opts.console_socket);
@@ -133,7 +141,7 @@ int exec_in_container(const ExecOptions& opts) {
         pid = sys::clone_process({}).pid;
         if (pid == 0) {
             parent_end.reset();
-            exec_child(opts, plan, console.init_end.get(), child_end.get());
+            exec_child(opts, plan, root.get(), console.init_end.get(), child_end.get());
         }
         for_children.restore();
     }

@@ -26,6 +26,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <optional>
+#include <sched.h>
 #include <unistd.h>
 
 namespace rung {
@@ -50,12 +51,13 @@ void set_oom_score_adj(const std::optional<int32_t>& adj) {
 
 // runtime.md, "Create": process.args MUST NOT run until start. Init will wait for start on the
 // exec FIFO in the state directory, a path it can no longer name once it has left the host's
-// root. So hold the FIFO now with O_PATH, which names the inode without opening it for I/O and
-// therefore does not block.
-unique_fd hold_exec_fifo(const std::string& path) {
-    log::trace("init", "runtime.md: Create, process.args MUST NOT be applied yet", "open(",
-               quote(path), ", O_PATH)");
-    return open_file(path, O_PATH);
+// root or joined another mount namespace. So hold the directory now with O_PATH, which names it
+// without opening it for I/O; at start the FIFO is opened from it by name. (Phase 2 reopened an
+// O_PATH fd of the FIFO through /proc/self/fd; from phase 3 on config.json may give the
+// container no /proc.)
+unique_fd hold_state_dir(const std::string& fifo_path) {
+    return sys::open(fifo_path.substr(0, fifo_path.rfind('/')), O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+                     "runtime.md: Create, process.args MUST NOT be applied yet");
 }
 
 // Before init touches anything, the runtime runs its parent-side steps (phase 4: the cgroup,
@@ -106,15 +108,14 @@ void wait_for_commit(int sync_fd) {
 }
 
 // runtime.md, "Start". Opening a FIFO for writing blocks in the kernel until someone opens it
-// for reading, and that someone is `rung start`. The FIFO is reopened through the container's
-// own /proc: /proc/self/fd/N of the O_PATH fd leads to the inode, whatever our root is now. One
-// byte tells start we are off. The write end stays open until execve closes it (O_CLOEXEC):
-// start reads EOF when the program runs, or an error frame if execve fails.
-unique_fd wait_for_start(int held_fifo) {
-    std::string path = "/proc/self/fd/" + std::to_string(held_fifo);
-    log::trace("init", "runtime.md: Start, blocks until start opens the FIFO", "open(", quote(path),
-               ", O_WRONLY)");
-    unique_fd fifo = open_file(path, O_WRONLY);
+// for reading, and that someone is `rung start`. The FIFO is opened by name from the held state
+// directory, whatever our root is now. One byte tells start we are off. The write end stays open
+// until execve closes it (O_CLOEXEC): start reads EOF when the program runs, or an error frame if
+// execve fails.
+unique_fd wait_for_start(int state_dir, const std::string& fifo_path) {
+    unique_fd fifo =
+        sys::openat(state_dir, fifo_path.substr(fifo_path.rfind('/') + 1), O_WRONLY | O_CLOEXEC, 0,
+                    "runtime.md: Start, blocks until start opens the FIFO");
     log::trace("init", "", "write(fifo, \"0\")   # started");
     write_full(fifo.get(), "0");
     return fifo;
@@ -138,20 +139,23 @@ void container_init(const InitContext& ctx) {
     const Spec& spec = ctx.spec;
     log::set_actor("init"); // who speaks in the --debug narration from here on
     unique_fd started;      // the FIFO's write end, once start has opened it
+    // config-linux.md, namespaces: without a new "mount" entry the namespace is the runtime's
+    // or a joined one, not the container's to change (rootfs.cpp).
+    bool own_mount_ns = ctx.plan.clone_flags & CLONE_NEWNS;
     try {
         pid_t host_pid = wait_for_go(ctx.sync_fd);
         close_inherited_fds("init");
+        unique_fd state_dir = hold_state_dir(ctx.fifo_path);
         join_namespaces(ctx.plan);
-        prepare_rootfs(spec);
+        prepare_rootfs(spec, own_mount_ns);
         mount_all(spec);
         setup_dev(spec);
         set_names(spec);
         set_oom_score_adj(spec.process.oom_score_adj);
-        unique_fd fifo = hold_exec_fifo(ctx.fifo_path);
         let_runtime_run_create_hooks(ctx.sync_fd);
         run_hooks(spec.hooks.create_container, "createContainer",
                   hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::creating));
-        enter_rootfs(spec.root.path, ctx.no_pivot);
+        enter_rootfs(spec.root.path, ctx.no_pivot, own_mount_ns);
         finish_rootfs(spec);
         finish_dev(spec);
         apply_sysctl(spec);
@@ -162,7 +166,7 @@ void container_init(const InitContext& ctx) {
         find_executable(spec.process.args[0], spec.process.env); // fail create, not start
         report_ready(ctx.sync_fd);
         wait_for_commit(ctx.sync_fd);
-        started = wait_for_start(fifo.get());
+        started = wait_for_start(state_dir.get(), ctx.fifo_path);
         run_hooks(spec.hooks.start_container, "startContainer",
                   hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::created));
         exec_process(spec.process);

@@ -3,7 +3,8 @@
 // Everything here runs in init, inside the new mount namespace, before the user's process. The
 // order matters and mirrors runtime.md "create" step 2: propagation first (so nothing leaks to
 // the host), then the rootfs as a mount point, the configured mounts on top, /dev (dev.cpp), and
-// finally pivot_root to make the rootfs "/".
+// finally pivot_root to make the rootfs "/". In a mount namespace that is not the container's
+// own (shared with the runtime, or joined by path) only /dev and a chroot(2) remain.
 #include "rootfs.hpp"
 
 #include "mount_options.hpp"
@@ -150,8 +151,11 @@ void mount_one(const std::string& rootfs, const Mount& m) {
 
 } // namespace
 
-void prepare_rootfs(const Spec& spec) {
+void prepare_rootfs(const Spec& spec, bool own_namespace) {
     const std::string& rootfs = spec.root.path;
+    // A mount namespace the container shares (the runtime's) or joined is not its to change:
+    // its propagation stays as it is, and nothing is mounted in it (preflight refused mounts).
+    if (!own_namespace) return;
     sys::mount("", "/", "", propagation_before_pivot(spec.linux.rootfs_propagation), "",
                "config-linux.md: rootfsPropagation");
     // A bind of a directory on a slave mount is a slave of the same master: with "slave" the
@@ -168,7 +172,16 @@ void mount_all(const Spec& spec) {
     }
 }
 
-void enter_rootfs(const std::string& rootfs, bool no_pivot) {
+void enter_rootfs(const std::string& rootfs, bool no_pivot, bool own_namespace) {
+    if (!own_namespace) {
+        // pivot_root(2) would move the root of every process of the namespace that was at the
+        // old one: the host's, or the other container's. chroot(2) changes ours alone; a
+        // privileged process can leave it, as docs/03-bundle.md explains.
+        sys::chdir(rootfs, "config.md: root.path");
+        sys::chroot(".", "config.md: root.path, in a mount namespace not the container's own");
+        sys::chdir("/");
+        return;
+    }
     if (no_pivot) {
         // An initramfs root cannot be pivoted away; move the rootfs over "/" and chroot. The
         // old root stays reachable to a privileged process, as docs/03-bundle.md explains.

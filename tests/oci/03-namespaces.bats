@@ -168,21 +168,100 @@ teardown() {
     [[ $output == time:* && $output != "$(readlink /proc/self/ns/time)" ]]
 }
 
-@test "without a new mount namespace create is refused: the rootfs would be set up in a shared one" {
+# What a config gets without a mount namespace of the container's own: no mounts, and none of the
+# rest of the default config that would need one.
+no_own_mounts() {
+    update_config '.mounts = [] | .root.readonly = false | .process.terminal = false'
+}
+
+@test "without a \"mount\" namespace the container shares the runtime's, chrooted into root.path, and mounts nothing" {
+    require_phase 3
+    # config-linux.md: a namespace that is not listed is the runtime's. All of it runs in a mount
+    # namespace of the test's own, so that a rung that mounted or pivoted anyway would change
+    # that one only, and the script compares its mount table before and after.
+    update_config '.linux.namespaces |= map(select(.type != "mount"))'
+    no_own_mounts
+    echo image >"$ROOTFS/marker"
+    # No proc mount: the container has no /proc, and start still finds the exec FIFO.
+    set_args sh -c 'cat /marker; test -e /proc/self || echo no-proc; exec sleep 1000'
+    cat >"$BATS_TEST_TMPDIR/shared.sh" <<'EOF'
+set -eu
+rung() { "$RUNG" --root "$ROOT" "$@"; }
+before=$(cat /proc/self/mountinfo)
+rung create --bundle "$BUNDLE" shared >"$BATS_TEST_TMPDIR/shared.out" 2>/dev/null </dev/null
+pid=$(rung state shared | jq .pid)
+[ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ] && echo "same mount namespace"
+echo "root $(readlink "/proc/$pid/root")"
+rung exec shared cat /marker
+rung start shared
+for _ in $(seq 50); do grep -q no-proc "$BATS_TEST_TMPDIR/shared.out" && break; sleep 0.1; done
+rung delete --force shared
+[ "$(cat /proc/self/mountinfo)" = "$before" ] && echo "mount table unchanged"
+EOF
+    run timeout 60 env RUNG="$RUNG" ROOT="$ROOT" BUNDLE="$BUNDLE" BATS_TEST_TMPDIR="$BATS_TEST_TMPDIR" \
+        unshare -m --propagation private bash "$BATS_TEST_TMPDIR/shared.sh"
+    assert_success
+    assert_output "$(printf '%s\n' "same mount namespace" "root $(realpath "$ROOTFS")" image "mount table unchanged")"
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/shared.out")" $'image\nno-proc'
+    assert_clean shared
+}
+
+@test "without a mount namespace of its own, what would need one is refused in one line" {
     require_phase 3
     set_args true
-    # In a mount namespace of the test's own, so that a rung that went ahead anyway would change
-    # (and pivot_root) only that one, never the host's.
     update_config '.linux.namespaces |= map(select(.type != "mount"))'
+    # The default config has mounts (and a read-only rootfs): the first refusal.
     run_to_file timeout 20 unshare -m --propagation private "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" nomount
     assert_failure
-    one_line
-    assert_output --partial "rung needs a new mount namespace (sharing the runtime's"
+    assert_output "rung: create: config.json: .mounts needs a mount namespace of the container's own (linux.namespaces has no new \"mount\")"
     assert_clean nomount
-    update_config '.linux.namespaces += [{type: "mount", path: "/proc/self/ns/mnt"}]'
-    run_to_file timeout 20 unshare -m --propagation private "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" nomount
+    no_own_mounts
+    local edit
+    for edit in '.root.readonly = true' '.process.terminal = true' '.linux.rootfsPropagation = "private"'; do
+        cp "$BUNDLE/config.json" "$BUNDLE/config.json.orig"
+        update_config "$edit"
+        run_to_file timeout 20 unshare -m --propagation private "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" nomount
+        assert_failure
+        one_line
+        assert_output --partial "config.json: ${edit%% =*}"
+        assert_output --partial "needs a mount namespace of the container's own"
+        assert_clean nomount
+        mv "$BUNDLE/config.json.orig" "$BUNDLE/config.json"
+    done
+    run_to_file timeout 20 unshare -m --propagation private "$RUNG" --root "$ROOT" create --no-pivot --bundle "$BUNDLE" nomount
     assert_failure
     one_line
-    assert_output --partial "rung needs a new mount namespace (joining one by path"
+    assert_output --partial "--no-pivot needs a mount namespace of the container's own"
     assert_clean nomount
+}
+
+@test "a mount namespace given by path is joined: the rootfs is root.path as that namespace sees it" {
+    require_phase 3
+    # Another namespace's view: a tmpfs on the rootfs's /mnt that only it has.
+    touch "$BATS_TEST_TMPDIR/holder"
+    unshare -m --propagation private tail -f "$BATS_TEST_TMPDIR/holder" >/dev/null 2>&1 &
+    local holder=$!
+    wait_for test "$(readlink "/proc/$holder/ns/mnt" 2>/dev/null)" != "$(readlink /proc/self/ns/mnt)"
+    mkdir -p "$ROOTFS/mnt"
+    nsenter -t "$holder" -m sh -c 'mount -t tmpfs joined "$1" && echo theirs >"$1/only-there"' sh "$ROOTFS/mnt"
+    local before
+    before=$(cat "/proc/$holder/mountinfo")
+    update_config --arg p "/proc/$holder/ns/mnt" \
+        '.linux.namespaces |= map(if .type == "mount" then {type: "mount", path: $p} else . end)'
+    no_own_mounts
+    create_container joined sh -c 'cat /mnt/only-there; exec sleep 1000'
+    local pid
+    pid=$(rung state joined | jq .pid)
+    assert_equal "$(readlink "/proc/$pid/ns/mnt")" "$(readlink "/proc/$holder/ns/mnt")"
+    run rung exec joined cat /mnt/only-there
+    assert_success
+    assert_output theirs
+    rung start joined
+    wait_for grep -q theirs "$BATS_TEST_TMPDIR/joined.out"
+    rung delete --force joined
+    # Nothing was mounted, moved or made shared in their namespace, nor in ours.
+    assert_equal "$(cat "/proc/$holder/mountinfo")" "$before"
+    [[ ! -e $ROOTFS/mnt/only-there ]]
+    kill "$holder"
+    assert_clean joined
 }
