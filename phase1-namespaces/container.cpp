@@ -50,7 +50,7 @@ pid_t spawn_init(const RunOptions& opts, unique_fd& parent_end, unique_fd& child
 // end of the socket, so EOF means the container's command is running.
 void wait_for_exec(pid_t pid, int sync_fd) {
     try {
-        sync::expect(sync_fd, sync::Type::eof, "parent");
+        sync::expect(sync_fd, sync::Type::eof, "rung");
     } catch (Error& e) {
         int status = sys::wait_for(pid);
         e.add_context("init").set_exit_status(WIFEXITED(status) ? WEXITSTATUS(status) : 1);

@@ -53,9 +53,7 @@ void report_not_applied(const Spec& spec) {
 // runtime.md, "Create": process.args MUST NOT run until start. The FIFO is what init will wait
 // on; it exists from now until start removes it, which is also how `state` tells `created`.
 void make_exec_fifo(const ContainerDir& dir) {
-    log::trace("rung", "runtime.md: Create, the program waits for start", "mkfifo(",
-               quote(dir.fifo_path()), ", 0600)");
-    sys::mkfifo(dir.fifo_path(), 0600);
+    sys::mkfifo(dir.fifo_path(), 0600, "runtime.md: Create, the program waits for start");
 }
 
 sys::Cloned spawn_init(const Spec& spec, const std::string& rootfs, ContainerDir& dir,
