@@ -127,9 +127,19 @@ Status derive_status(const std::optional<ProcStat>& proc, unsigned long long sta
 }
 
 ordered_json state_to_json(const State& s) {
-    return {{"ociVersion", s.oci_version},  {"id", s.id},           {"pid", s.pid},
-            {"startTime", s.start_time},    {"bundle", s.bundle},   {"rootfs", s.rootfs},
-            {"annotations", s.annotations}, {"created", s.created}, {"owner", s.owner}};
+    ordered_json j = {{"ociVersion", s.oci_version},
+                      {"id", s.id},
+                      {"pid", s.pid},
+                      {"startTime", s.start_time},
+                      {"bundle", s.bundle},
+                      {"rootfs", s.rootfs},
+                      {"annotations", s.annotations},
+                      {"created", s.created},
+                      {"owner", s.owner},
+                      {"cgroupPath", s.cgroup},
+                      {"cgroupsCreated", s.cgroups_created}};
+    if (s.resources) j["resources"] = resources_to_json(*s.resources);
+    return j;
 }
 
 State state_from_json(const json& j) {
@@ -144,6 +154,10 @@ State state_from_json(const json& j) {
         s.annotations = j.value("annotations", std::map<std::string, std::string>{});
         s.created = j.value("created", "");
         s.owner = j.value("owner", "");
+        s.cgroup = j.value("cgroupPath", "");
+        s.cgroups_created = j.value("cgroupsCreated", std::vector<std::string>{});
+        if (j.contains("resources"))
+            s.resources = parse_resources(j["resources"], "state.json: .resources");
         return s;
     } catch (const json::exception& e) {
         throw Error(std::string("state.json: ") + e.what());
@@ -292,6 +306,10 @@ std::vector<std::string> list_ids(const std::string& root) {
     }
     std::sort(ids.begin(), ids.end());
     return ids;
+}
+
+cgroups::Cgroup container_cgroup(const State& s) {
+    return cgroups::Cgroup(cgroups::find_hierarchy(), s.cgroup);
 }
 
 std::optional<unique_fd> open_init(const State& s) {
