@@ -67,10 +67,10 @@ std::vector<cgroups::Write> current_values(const cgroups::Cgroup& cg,
         if (!seen.insert(w.file).second || !path_exists(path)) continue;
         std::istringstream lines(read_file(path));
         // An empty value ("" in cpuset.cpus: the parent's) is written as "\n", as echo would: a
-        // write of no bytes would change nothing.
+        // write of no bytes would change nothing. No controller: the file exists, so its
+        // controller is enabled, and putting values back must not try to enable anything.
         for (std::string line; std::getline(lines, line);)
-            undo.push_back(
-                {w.controller, w.file, line.empty() ? "\n" : line, w.property, true, true});
+            undo.push_back({"", w.file, line.empty() ? "\n" : line, w.property, true, true});
     }
     return undo;
 }
