@@ -404,6 +404,12 @@ Resources resources_from_flags(const UpdateFlags& f) {
     if (f.cpu_shares) cpu().shares = flag_number<uint64_t>("--cpu-shares", *f.cpu_shares);
     if (f.cpu_quota) cpu().quota = flag_number<int64_t>("--cpu-quota", *f.cpu_quota);
     if (f.cpu_period) cpu().period = flag_number<uint64_t>("--cpu-period", *f.cpu_period);
+    if (f.cpu_burst) cpu().burst = flag_number<uint64_t>("--cpu-burst", *f.cpu_burst);
+    if (f.cpu_idle) cpu().idle = flag_number<int64_t>("--cpu-idle", *f.cpu_idle);
+    if (f.cpu_rt_period)
+        cpu().realtime_period = flag_number<uint64_t>("--cpu-rt-period", *f.cpu_rt_period);
+    if (f.cpu_rt_runtime)
+        cpu().realtime_runtime = flag_number<int64_t>("--cpu-rt-runtime", *f.cpu_rt_runtime);
     if (f.cpuset_cpus) cpu().cpus = *f.cpuset_cpus;
     if (f.cpuset_mems) cpu().mems = *f.cpuset_mems;
     if (f.pids_limit) r.pids = Pids{flag_number<int64_t>("--pids-limit", *f.pids_limit)};

@@ -9,13 +9,17 @@
 //     rung [--root DIR] run [-d] [--keep] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK]
 //     ID rung [--root DIR] exec [--process FILE | CMD ARGS...] [-t] [-d] [--pid-file FILE]
 //                            [-e K=V] [--cwd DIR] [-u UID[:GID]] [-g GID] [--preserve-fds N]
+//                            [--cgroup SUB]
 //                            [--console-socket SOCK] ID
 //     rung [--root DIR] ps [--format table|json] ID [-- PS-ARGS...]
+//     rung [--root DIR] update [--memory SIZE ... | -r FILE|-] ID
+//     rung [--root DIR] events [--stats] [--interval D] ID
 //     rung spec [--bundle DIR]
 //
 // main() declares the global options and then each command, through one add_<command>()
 // function: the options it takes and the call it makes.
 #include "container.hpp"
+#include "events.hpp"
 #include "exec.hpp"
 #include "preflight.hpp"
 #include "rung/cli.hpp"
@@ -23,6 +27,7 @@
 #include "rung/file.hpp"
 #include "rung/sys.hpp"
 #include "spec.hpp"
+#include "update.hpp"
 
 #include <charconv>
 #include <iostream>
@@ -240,6 +245,8 @@ void add_exec(rung::Cli& cli, const std::string& root) {
     cmd->add_option("--user,-u", ef.user, "UID[:GID] to run as");
     cmd->add_option("--additional-gids,-g", ef.additional_gids,
                     "Supplementary groups as well (GID, repeated or a comma list)");
+    cmd->add_option("--cgroup", eo.cgroup,
+                    "Run in this existing sub-cgroup of the container's (cgroup v2: a path)");
     cmd->add_option("--preserve-fds", eo.preserve_fds,
                     "Pass N more fds, 3 to 3+N-1, on to the process")
         ->check(CLI::NonNegativeNumber);
@@ -267,6 +274,53 @@ void add_ps(rung::Cli& cli, const std::string& root) {
     cmd->add_option("ps-args", o->ps_args, "Options for ps(1) (default -ef)");
     cmd->positionals_at_end();
     cmd->prefix_command();
+}
+
+void add_update(rung::Cli& cli, const std::string& root) {
+    auto o = std::make_shared<rung::UpdateOptions>();
+    CLI::App* cmd = cli.command("update", "Change the resource limits of a container", [=, &root] {
+        o->root = root;
+        rung::update_container(*o);
+        return 0;
+    });
+    cmd->add_option("--resources,-r", o->resources_file,
+                    "OCI LinuxResources JSON from FILE, or - for standard input (no flags then)");
+    rung::cgroups::UpdateFlags& f = o->flags;
+    cmd->add_option("--memory", f.memory, "Memory limit (100M, 1g, bytes; -1: unlimited)");
+    cmd->add_option("--memory-reservation", f.memory_reservation, "Memory soft limit (memory.low)");
+    cmd->add_option("--memory-swap", f.memory_swap, "Memory plus swap limit (-1: unlimited)");
+    cmd->add_option("--cpu-share,--cpu-shares", f.cpu_shares, "CPU shares (becomes cpu.weight)");
+    cmd->add_option("--cpu-quota", f.cpu_quota, "CPU time per period, in microseconds");
+    cmd->add_option("--cpu-period", f.cpu_period, "CPU period, in microseconds");
+    cmd->add_option("--cpu-burst", f.cpu_burst, "CPU burst over the quota, in microseconds");
+    cmd->add_option("--cpu-idle", f.cpu_idle, "1: SCHED_IDLE for the cgroup (cpu.idle)");
+    cmd->add_option("--cpu-rt-period", f.cpu_rt_period, "Realtime period (not in cgroup v2)");
+    cmd->add_option("--cpu-rt-runtime", f.cpu_rt_runtime, "Realtime runtime (not in cgroup v2)");
+    cmd->add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs to run on (0-3,5)");
+    cmd->add_option("--cpuset-mems", f.cpuset_mems, "Memory nodes to use (0-1)");
+    cmd->add_option("--pids-limit", f.pids_limit, "Most processes at once (-1: unlimited)");
+    cmd->add_option("--blkio-weight", f.blkio_weight, "Block IO weight, 10 to 1000");
+    add_id(cmd, o->id);
+}
+
+void add_events(rung::Cli& cli, const std::string& root) {
+    struct Opts {
+        rung::EventsOptions events;
+        std::string interval = "5s";
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd =
+        cli.command("events", "Print a container's stats and OOM kills as JSON lines", [=, &root] {
+            o->events.root = root;
+            o->events.interval =
+                rung::with_context("--interval", [&] { return rung::parse_duration(o->interval); });
+            rung::container_events(o->events);
+            return 0;
+        });
+    cmd->add_option("--interval", o->interval, "How often to print stats (5s, 100ms, 1m)")
+        ->capture_default_str();
+    cmd->add_flag("--stats", o->events.stats, "Print the stats once and exit");
+    add_id(cmd, o->events.id);
 }
 
 void add_spec(rung::Cli& cli) {
@@ -301,6 +355,8 @@ int main(int argc, char** argv) {
     add_run(cli, root);
     add_exec(cli, root);
     add_ps(cli, root);
+    add_update(cli, root);
+    add_events(cli, root);
     add_spec(cli);
     return cli.run(argc, argv);
 }

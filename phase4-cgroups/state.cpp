@@ -129,17 +129,19 @@ Status derive_status(const std::optional<ProcStat>& proc, unsigned long long sta
 }
 
 ordered_json state_to_json(const State& s) {
-    return {{"ociVersion", s.oci_version},
-            {"id", s.id},
-            {"pid", s.pid},
-            {"startTime", s.start_time},
-            {"bundle", s.bundle},
-            {"rootfs", s.rootfs},
-            {"annotations", s.annotations},
-            {"created", s.created},
-            {"owner", s.owner},
-            {"cgroupPath", s.cgroup},
-            {"cgroupsCreated", s.cgroups_created}};
+    ordered_json j = {{"ociVersion", s.oci_version},
+                      {"id", s.id},
+                      {"pid", s.pid},
+                      {"startTime", s.start_time},
+                      {"bundle", s.bundle},
+                      {"rootfs", s.rootfs},
+                      {"annotations", s.annotations},
+                      {"created", s.created},
+                      {"owner", s.owner},
+                      {"cgroupPath", s.cgroup},
+                      {"cgroupsCreated", s.cgroups_created}};
+    if (s.resources) j["resources"] = resources_to_json(*s.resources);
+    return j;
 }
 
 State state_from_json(const json& j) {
@@ -156,6 +158,8 @@ State state_from_json(const json& j) {
         s.owner = j.value("owner", "");
         s.cgroup = j.value("cgroupPath", "");
         s.cgroups_created = j.value("cgroupsCreated", std::vector<std::string>{});
+        if (j.contains("resources"))
+            s.resources = parse_resources(j["resources"], "state.json: .resources");
         return s;
     } catch (const json::exception& e) {
         throw Error(std::string("state.json: ") + e.what());

@@ -67,6 +67,8 @@ struct State {
     // first mkdir of the cgroup, so a create killed at any step leaves a state naming it.
     std::string cgroup;
     std::vector<std::string> cgroups_created;
+    // linux.resources as the last `update` left them; absent: as config.json has them.
+    std::optional<Resources> resources;
 };
 
 ordered_json state_to_json(const State& s);
