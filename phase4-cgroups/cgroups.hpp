@@ -147,6 +147,10 @@ public:
     // exists yet.
     void check_controllers(const std::vector<Write>& plan) const;
 
+    // The directories create() would make now: the cgroup and its missing ancestors, top-most
+    // first. Recorded before create() runs, so that a runtime killed halfway leaves a record.
+    std::vector<std::string> missing() const;
+
     // mkdir the cgroup and whatever ancestors are missing, and enable `controllers` in each
     // ancestor's cgroup.subtree_control. Returns the directories it made, top-most first: the
     // caller keeps them (state.json) so that remove() takes away exactly those. Refuses a cgroup

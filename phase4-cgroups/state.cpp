@@ -109,6 +109,8 @@ const char* status_name(Status s) {
         return "created";
     case Status::running:
         return "running";
+    case Status::paused:
+        return "paused";
     case Status::stopped:
         return "stopped";
     }
@@ -267,8 +269,17 @@ void ContainerDir::write_state(const State& s) const {
     write_file_atomic(file, state_to_json(s).dump(2) + "\n", 0600);
 }
 
+// runtime.md, "State": paused is a created or running container whose cgroup is frozen
+// (`pause`): cgroup.events says "frozen 1" once every process in it has stopped.
 Status ContainerDir::status(const State& s) const {
-    return derive_status(read_proc_stat(s.pid), s.start_time, fifo_exists());
+    Status status = derive_status(read_proc_stat(s.pid), s.start_time, fifo_exists());
+    if (status == Status::stopped || s.cgroup.empty()) return status;
+    try {
+        return container_cgroup(s).frozen() ? Status::paused : status;
+    } catch (const Error& e) {
+        if (e.err() == ENOENT) return status; // the cgroup is gone: nothing is frozen
+        throw;
+    }
 }
 
 // runtime.md, "Delete": delete the resources created by create. In phase 2 that is this

@@ -44,7 +44,7 @@ ProcStat parse_proc_stat(std::string_view text);
 std::optional<ProcStat> read_proc_stat(pid_t pid);
 
 // `creating` is only ever reported to hooks: a container is never stored in it.
-enum class Status { creating, created, running, stopped };
+enum class Status { creating, created, running, paused, stopped };
 const char* status_name(Status s);
 // runtime.md, "State": `proc` is what /proc says of the pid now (nullopt: gone), `start_time` is
 // what create recorded, `fifo_exists` whether start has not run yet.
