@@ -320,6 +320,8 @@ std::vector<std::string> list_ids(const std::string& root) {
 }
 
 cgroups::Cgroup container_cgroup(const State& s) {
+    // Never the hierarchy's root: update or exec would act on the host's top cgroup.
+    if (s.cgroup.empty()) throw Error("container " + quote(s.id) + ": state.json names no cgroup");
     return cgroups::Cgroup(cgroups::find_hierarchy(), s.cgroup);
 }
 
