@@ -45,12 +45,13 @@ default_cgroup() {
 
 # configure RESOURCES_JSON CMD ARGS...: set .linux.resources and .process.args of $BUNDLE in one
 # jq run (a jq costs seconds in the guest; update_config cannot take --args, which must follow
-# the file).
+# the file). "--" after --args: else jq takes the container's own options as its own (sh's -c
+# as jq's --compact-output).
 configure() {
     local resources=$1 tmp=$BUNDLE/config.json.tmp
     shift
     jq --argjson r "$resources" '.linux.resources = $r | .process.args = $ARGS.positional' \
-        "$BUNDLE/config.json" --args "$@" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
+        "$BUNDLE/config.json" --args -- "$@" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
 }
 
 # run_bundle: `rung run` the bundle as configured (run_container would set process.args). As in
