@@ -635,7 +635,9 @@ void remove_tree(const std::filesystem::path& dir) {
 } // namespace
 
 Hierarchy find_hierarchy() {
-    return classify_hierarchy(fs_magic("/sys/fs/cgroup"), fs_magic("/sys/fs/cgroup/unified"));
+    std::optional<long> root = fs_magic("/sys/fs/cgroup");
+    if (root == CGROUP2_SUPER_MAGIC) return classify_hierarchy(root, std::nullopt);
+    return classify_hierarchy(root, fs_magic("/sys/fs/cgroup/unified"));
 }
 
 Cgroup::Cgroup(Hierarchy h, std::string path) : h_(std::move(h)), path_(std::move(path)) {}

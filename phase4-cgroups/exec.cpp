@@ -206,7 +206,7 @@ void ps_container(const std::string& root, const std::string& id, const std::str
                   const std::vector<std::string>& ps_args) {
     ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::shared);
     State st = running_state(dir, "ps");
-    std::set<pid_t> pids = container_pids(st.pid);
+    std::set<pid_t> pids = container_pids(st);
     if (format == "json") {
         std::cout << json(std::vector<pid_t>(pids.begin(), pids.end())).dump() << "\n";
         return;

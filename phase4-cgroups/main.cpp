@@ -3,7 +3,9 @@
 //     rung [--root DIR] create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID
 //     rung [--root DIR] start ID
 //     rung [--root DIR] state ID
-//     rung [--root DIR] kill ID [SIGNAL]
+//     rung [--root DIR] kill [--all] ID [SIGNAL]
+//     rung [--root DIR] pause ID
+//     rung [--root DIR] resume ID
 //     rung [--root DIR] delete [--force] ID
 //     rung [--root DIR] list [--format table|json] [--quiet]
 //     rung [--root DIR] run [-d] [--keep] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK]
@@ -156,14 +158,29 @@ void add_state(rung::Cli& cli, const std::string& root) {
 void add_kill(rung::Cli& cli, const std::string& root) {
     struct Opts {
         std::string id, signal = "TERM";
+        bool all = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = cli.command("kill", "Send a signal (default TERM) to a container", [=, &root] {
-        rung::kill_container(root, o->id, rung::sys::parse_signal(o->signal));
+        rung::kill_container(root, o->id, rung::sys::parse_signal(o->signal), o->all);
         return 0;
     });
+    cmd->add_flag("--all,-a", o->all, "Signal every process of the container's cgroup");
     add_id(cmd, o->id);
     cmd->add_option("signal,--signal", o->signal, "KILL, SIGKILL, 9, ...")->capture_default_str();
+}
+
+// pause and resume (runc's): one ID each, and a call on the container's cgroup.
+void add_freezer_command(rung::Cli& cli, const std::string& root, const std::string& name,
+                         const std::string& description,
+                         void (*action)(const std::string& root, const std::string& id)) {
+    auto id = std::make_shared<std::string>();
+    add_id(cli.command(name, description,
+                       [=, &root] {
+                           action(root, *id);
+                           return 0;
+                       }),
+           *id);
 }
 
 void add_delete(rung::Cli& cli, const std::string& root) {
@@ -346,10 +363,25 @@ int main(int argc, char** argv) {
         ->check(CLI::Validator(
             [](const std::string& dir) { return dir.empty() ? "must not be empty" : ""; }, "DIR"))
         ->capture_default_str();
+    // runc's --systemd-cgroup asks for the systemd cgroup driver (cgroupsPath "slice:prefix:name",
+    // the cgroup made by systemd through D-Bus). rung has the cgroupfs driver only: refuse the
+    // flag by name rather than as an unknown one.
+    cli.app().add_flag_callback(
+        "--systemd-cgroup",
+        [] {
+            throw CLI::ValidationError(
+                "--systemd-cgroup", "not supported: rung has the cgroupfs driver only (configure "
+                                    "the engine for cgroupfs, e.g. containerd's SystemdCgroup = "
+                                    "false)");
+        },
+        "Not supported: rung drives cgroupfs only");
     add_create(cli, root);
     add_start(cli, root);
     add_state(cli, root);
     add_kill(cli, root);
+    add_freezer_command(cli, root, "pause", "Freeze every process of a container (cgroup.freeze)",
+                        rung::pause_container);
+    add_freezer_command(cli, root, "resume", "Thaw a paused container", rung::resume_container);
     add_delete(cli, root);
     add_list(cli, root);
     add_run(cli, root);
