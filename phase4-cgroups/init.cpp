@@ -147,6 +147,7 @@ void container_init(const InitContext& ctx) {
         close_inherited_fds("init");
         unique_fd state_dir = hold_state_dir(ctx.fifo_path);
         join_namespaces(ctx.plan);
+        unshare_cgroup_namespace(ctx.plan);
         prepare_rootfs(spec, own_mount_ns);
         mount_all(spec);
         setup_dev(spec);
