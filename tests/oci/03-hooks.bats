@@ -198,6 +198,13 @@ logged_stages() {
         assert_output --partial "exec \"$hook\": $reason"
         assert_clean nohook
     done
+    # startContainer hooks run in init, after start: the same frame reaches `rung start`.
+    update_config 'del(.hooks) | .hooks.startContainer = [{path: "/etc/passwd"}]'
+    create_container startnohook true
+    run rung start startnohook
+    assert_failure
+    one_line
+    assert_output --regexp '^rung: start: .*startContainer hook\[0\] "/etc/passwd": exec "/etc/passwd": Permission denied$'
 }
 
 @test "a failing startContainer hook fails start and stops the container" {
