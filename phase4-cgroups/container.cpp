@@ -459,6 +459,8 @@ void delete_container(const std::string& root, const std::string& id, bool force
     if (Status s = dir.status(st); s != Status::stopped && !force)
         wrong_status(id, s, "stop it first, or use delete --force");
     std::optional<Spec> spec = saved_config(dir);
+    // A corrupt state.json names no cgroup; the config create saved says where it is.
+    if (st.cgroup.empty() && spec) st.cgroup = cgroup_path_of(*spec, id);
     destroy(dir, st, spec ? &*spec : nullptr);
 }
 
