@@ -640,6 +640,21 @@ Hierarchy find_hierarchy() {
     return classify_hierarchy(root, fs_magic("/sys/fs/cgroup/unified"));
 }
 
+bool clone_into_cgroup(const sys::CloneArgs& args, sys::Cloned& child) {
+    try {
+        child = sys::clone_process(args);
+        return true;
+    } catch (const Error& e) {
+        if (e.err() != EINVAL && e.err() != E2BIG && e.err() != ENOSYS) throw;
+        log::trace("rung", kRule, "clone3 without CLONE_INTO_CGROUP (", e.what(),
+                   "): cgroup.procs instead");
+    }
+    sys::CloneArgs plain = args;
+    plain.cgroup_fd = -1;
+    child = sys::clone_process(plain);
+    return false;
+}
+
 Cgroup::Cgroup(Hierarchy h, std::string path) : h_(std::move(h)), path_(std::move(path)) {}
 
 void Cgroup::check_controllers(const std::vector<Write>& plan) const {

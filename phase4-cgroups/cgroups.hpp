@@ -18,6 +18,7 @@
 
 #include "rung/fd.hpp"
 #include "rung/json.hpp"
+#include "rung/sys.hpp"
 #include "spec.hpp"
 
 #include <chrono>
@@ -132,6 +133,13 @@ nlohmann::ordered_json stats_json(const Stats& s);
 
 // statfs /sys/fs/cgroup and /sys/fs/cgroup/unified.
 Hierarchy find_hierarchy();
+
+// clone3 straight into the cgroup of `args.cgroup_fd` (CLONE_INTO_CGROUP, Linux 5.7), so that
+// the child's first instruction runs in it: init for create, the process for exec. A kernel
+// without it refuses the flag (EINVAL) or the longer clone_args (E2BIG), and one without clone3
+// says ENOSYS: then the child is cloned where the caller is, and must be moved in through
+// cgroup.procs before it runs a step of the container. Returns whether it started in the cgroup.
+bool clone_into_cgroup(const sys::CloneArgs& args, sys::Cloned& child);
 
 class Cgroup {
 public:

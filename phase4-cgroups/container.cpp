@@ -73,25 +73,6 @@ void make_cgroup(const ContainerDir& dir, State& st, CgroupPlan& cg) {
     }
 }
 
-// Init's first instruction runs inside its cgroup: clone3(CLONE_INTO_CGROUP), Linux 5.7. A kernel
-// without it refuses the flag (EINVAL) or the longer clone_args (E2BIG), and one without clone3
-// says ENOSYS: then init is cloned where the runtime is, and setup_from_parent() moves it before
-// "go". Returns whether init started in its cgroup.
-bool clone_into_cgroup(const sys::CloneArgs& args, sys::Cloned& init) {
-    try {
-        init = sys::clone_process(args);
-        return true;
-    } catch (const Error& e) {
-        if (e.err() != EINVAL && e.err() != E2BIG && e.err() != ENOSYS) throw;
-        log::trace("rung", "config-linux.md: Control groups", "clone3 without CLONE_INTO_CGROUP (",
-                   e.what(), "): cgroup.procs instead");
-    }
-    sys::CloneArgs plain = args;
-    plain.cgroup_fd = -1;
-    init = sys::clone_process(plain);
-    return false;
-}
-
 struct Spawned {
     pid_t pid = 0;
     bool in_cgroup = false; // started in its cgroup by clone3
@@ -111,7 +92,8 @@ Spawned spawn_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan
                sys::clone_flags_string(args.flags), "|CLONE_PIDFD|CLONE_INTO_CGROUP, cgroup ",
                quote(cg.cgroup.dir()), ", SIGCHLD)");
     sys::Cloned init;
-    bool in_cgroup = clone_into_cgroup(args, init);
+    // Where the kernel cannot start it in its cgroup, setup_from_parent() moves it before "go".
+    bool in_cgroup = cgroups::clone_into_cgroup(args, init);
     if (init.pid == 0) {
         parent_end.reset();
         dir.drop_lock(); // else init would keep the container locked until it execs
@@ -475,6 +457,8 @@ void delete_container(const std::string& root, const std::string& id, bool force
     if (Status s = dir.status(st); s != Status::stopped && !force)
         wrong_status(id, s, "stop it first, or use delete --force");
     std::optional<Spec> spec = saved_config(dir);
+    // A corrupt state.json names no cgroup; the config create saved says where it is.
+    if (st.cgroup.empty() && spec) st.cgroup = cgroup_path_of(*spec, id);
     destroy(dir, st, spec ? &*spec : nullptr);
 }
 

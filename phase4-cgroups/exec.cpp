@@ -22,7 +22,6 @@
 #include "terminal.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
 #include <filesystem>
@@ -102,23 +101,6 @@ cgroups::Cgroup exec_cgroup(const State& st, const std::string& sub) {
     return cg;
 }
 
-// clone3 straight into the cgroup (CLONE_INTO_CGROUP, Linux 5.7). An older kernel refuses the
-// flag (EINVAL, or E2BIG for the larger clone_args): then the child joins through cgroup.procs
-// itself, before anything else (`join_by_procs`).
-sys::Cloned clone_into(int cgroup_fd, bool& join_by_procs) {
-    sys::CloneArgs args;
-    args.cgroup_fd = cgroup_fd;
-    try {
-        return sys::clone_process(args);
-    } catch (const Error& e) {
-        if (e.err() != EINVAL && e.err() != E2BIG) throw;
-        log::trace("rung", "", "clone3: no CLONE_INTO_CGROUP here (", e.what(),
-                   "): the child joins through cgroup.procs");
-    }
-    join_by_procs = true;
-    return sys::clone_process({});
-}
-
 [[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan,
                              const cgroups::Cgroup* join, int root_fd, int console_fd,
                              int sync_fd) {
@@ -184,7 +166,6 @@ int exec_in_container(const ExecOptions& opts) {
         cgroup = exec_cgroup(st, opts.cgroup);
     }
     unique_fd cgroup_fd = cgroup->open();
-    bool join_by_procs = false;
     unique_fd sigfd = opts.detach ? unique_fd() : block_signals();
     Console console = open_console(opts.process.terminal, opts.console_socket);
     auto [parent_end, child_end] = sys::socketpair();
@@ -193,10 +174,15 @@ int exec_in_container(const ExecOptions& opts) {
         ChildNamespaces for_children(plan);
         log::trace("rung", "rung exec: join the container's namespaces and cgroup",
                    "clone3(CLONE_INTO_CGROUP ", quote(cgroup->dir()), ", SIGCHLD)");
-        pid = clone_into(cgroup_fd.get(), join_by_procs).pid;
+        sys::CloneArgs args;
+        args.cgroup_fd = cgroup_fd.get();
+        sys::Cloned child;
+        // Where the kernel cannot start it in the cgroup, the child joins through cgroup.procs.
+        bool in_cgroup = cgroups::clone_into_cgroup(args, child);
+        pid = child.pid;
         if (pid == 0) {
             parent_end.reset();
-            exec_child(opts, plan, join_by_procs ? &*cgroup : nullptr, root.get(),
+            exec_child(opts, plan, in_cgroup ? nullptr : &*cgroup, root.get(),
                        console.init_end.get(), child_end.get());
         }
         for_children.restore();

@@ -101,12 +101,16 @@ void check_process(const Process& p, const std::string& where) {
     check_exec_size(p, where);
 }
 
-CgroupPlan plan_cgroup(const Spec& spec, const std::string& id) {
-    cgroups::Hierarchy h = cgroups::find_hierarchy();
+std::string cgroup_path_of(const Spec& spec, const std::string& id) {
     std::string own = cgroups::own_cgroup(read_file("/proc/self/cgroup"));
+    return with_context("config.json",
+                        [&] { return cgroups::resolve_path(spec.linux.cgroups_path, id, own); });
+}
+
+CgroupPlan plan_cgroup(const Spec& spec, const std::string& id) {
+    cgroups::Cgroup cgroup(cgroups::find_hierarchy(), cgroup_path_of(spec, id));
     return with_context("config.json", [&] {
-        CgroupPlan plan{cgroups::Cgroup(h, cgroups::resolve_path(spec.linux.cgroups_path, id, own)),
-                        {}};
+        CgroupPlan plan{cgroup, {}};
         if (spec.linux.resources) plan.writes = cgroups::plan_resources(*spec.linux.resources);
         plan.cgroup.check_controllers(plan.writes);
         return plan;

@@ -22,6 +22,9 @@ void check_process(const Process& p, const std::string& where);
 // What config.json asks for that needs more than a valid shape.
 void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts);
 
+// config-linux.md, cgroupsPath: the container's cgroup, from the hierarchy's root.
+std::string cgroup_path_of(const Spec& spec, const std::string& id);
+
 // The container's cgroup and the writes that apply linux.resources there.
 struct CgroupPlan {
     cgroups::Cgroup cgroup;

@@ -263,7 +263,10 @@ teardown() {
     run "$RUNG" --root "$other" state same
     assert_failure
     assert_output --partial 'container "same" does not exist'
-    # The same ID may live under the other root.
+    # The same ID may live under the other root. From phase 4 on, its default cgroup, /rung/<id>,
+    # is the same whatever the root (runc's /<id> is too), and holds the first one: the second
+    # needs a cgroupsPath of its own.
+    ((PHASE < 4)) || update_config --arg p "/rung-other-$$/same" '.linux.cgroupsPath = $p'
     "$RUNG" --root "$other" create --bundle "$BUNDLE" same >/dev/null 2>&1
     run "$RUNG" --root "$other" list -q
     assert_output same

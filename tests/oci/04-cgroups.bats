@@ -303,3 +303,22 @@ cpu_ticks() {
     assert_failure
     [[ ! -e $CG/rung/$id ]]
 }
+
+@test "on a kernel without CLONE_INTO_CGROUP, init is moved in through cgroup.procs before go" {
+    require_phase 4
+    command -v strace >/dev/null || skip "strace is not installed (scripts/deps.sh installs it)"
+    local id=fallback-$$
+    set_args grep ^0:: /proc/self/cgroup
+    # The first clone3 fails as a kernel older than 5.7 refuses the flag.
+    strace -o /dev/null -e trace=clone3 -e inject=clone3:error=EINVAL:when=1 \
+        "$RUNG" --root "$ROOT" --debug create --bundle "$BUNDLE" "$id" \
+        >"$BATS_TEST_TMPDIR/$id.out" 2>"$BATS_TEST_TMPDIR/$id.err" </dev/null
+    run grep -E 'clone3 without CLONE_INTO_CGROUP|move init .* through cgroup.procs' "$BATS_TEST_TMPDIR/$id.err"
+    assert_equal "${#lines[@]}" 2
+    rung start "$id"
+    wait_for status_is "$id" stopped
+    run cat "$BATS_TEST_TMPDIR/$id.out"
+    assert_output "0::/rung/$id"
+    rung delete "$id"
+    [[ ! -e $CG/rung/$id ]]
+}

@@ -94,3 +94,25 @@ TEST_CASE("a NUL byte in any string or key is refused, naming where") {
     CHECK_THROWS_WITH_AS(read_json_file(f, "config.json"),
                          "config.json: .process.env: a key holds a NUL byte", Error);
 }
+
+TEST_CASE(
+    "a stream (update -r -) is read to EOF within the bound, and parsed with the same checks") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    unique_fd r(fds[0]), w(fds[1]);
+    write_full(w.get(), R"({"pids": {"limit": 5}})");
+    w.reset();
+    std::string text = read_stream(r.get(), "standard input");
+    CHECK(parse_json(text, "standard input")["pids"]["limit"] == 5);
+    CHECK_THROWS_WITH_AS(parse_json("{\"a\": ", "standard input"),
+                         doctest::Contains("standard input: parse error"), Error);
+    CHECK_THROWS_WITH_AS(parse_json(nested(kMaxJsonDepth + 2), "standard input"),
+                         "standard input: nested deeper than 1000 levels", Error);
+
+    REQUIRE(::pipe(fds) == 0);
+    unique_fd r2(fds[0]), w2(fds[1]);
+    write_full(w2.get(), std::string(11, 'x'));
+    w2.reset();
+    CHECK_THROWS_WITH_AS(read_stream(r2.get(), "standard input", 10),
+                         "cannot read standard input: larger than 10 bytes", Error);
+}

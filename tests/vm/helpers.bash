@@ -43,15 +43,15 @@ default_cgroup() {
     echo "$CGROUP_ROOT/rung/$1"
 }
 
-# configure RESOURCES_JSON CMD ARGS...: set .linux.resources and .process.args of $BUNDLE in one
-# jq run (a jq costs seconds in the guest; update_config cannot take --args, which must follow
-# the file). "--" after --args: else jq takes the container's own options as its own (sh's -c
-# as jq's --compact-output).
+# configure RESOURCES_JSON CMD ARGS...: set .linux.resources and .process.args of $BUNDLE (a jq
+# costs seconds in the guest: two here). Not jq's --args: jq 1.6 still takes the options among
+# them, so `sh -c SCRIPT` would lose its -c. Each line of an argument becomes an argument.
 configure() {
-    local resources=$1 tmp=$BUNDLE/config.json.tmp
+    local resources=$1 tmp=$BUNDLE/config.json.tmp args
     shift
-    jq --argjson r "$resources" '.linux.resources = $r | .process.args = $ARGS.positional' \
-        "$BUNDLE/config.json" --args -- "$@" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
+    args=$(printf '%s\n' "$@" | jq -R -s -c 'split("\n") | .[:-1]')
+    jq --argjson r "$resources" --argjson a "$args" '.linux.resources = $r | .process.args = $a' \
+        "$BUNDLE/config.json" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
 }
 
 # run_bundle: `rung run` the bundle as configured (run_container would set process.args). As in
