@@ -10,6 +10,7 @@
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
+#include "rung/sys.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -403,6 +404,12 @@ Resources resources_from_flags(const UpdateFlags& f) {
     if (f.cpu_shares) cpu().shares = flag_number<uint64_t>("--cpu-shares", *f.cpu_shares);
     if (f.cpu_quota) cpu().quota = flag_number<int64_t>("--cpu-quota", *f.cpu_quota);
     if (f.cpu_period) cpu().period = flag_number<uint64_t>("--cpu-period", *f.cpu_period);
+    if (f.cpu_burst) cpu().burst = flag_number<uint64_t>("--cpu-burst", *f.cpu_burst);
+    if (f.cpu_idle) cpu().idle = flag_number<int64_t>("--cpu-idle", *f.cpu_idle);
+    if (f.cpu_rt_period)
+        cpu().realtime_period = flag_number<uint64_t>("--cpu-rt-period", *f.cpu_rt_period);
+    if (f.cpu_rt_runtime)
+        cpu().realtime_runtime = flag_number<int64_t>("--cpu-rt-runtime", *f.cpu_rt_runtime);
     if (f.cpuset_cpus) cpu().cpus = *f.cpuset_cpus;
     if (f.cpuset_mems) cpu().mems = *f.cpuset_mems;
     if (f.pids_limit) r.pids = Pids{flag_number<int64_t>("--pids-limit", *f.pids_limit)};
@@ -533,9 +540,15 @@ nlohmann::ordered_json stats_json(const Stats& s) {
 
 namespace {
 
-std::optional<long> fs_magic(const char* path) {
+// config-linux.md leaves finding the hierarchy to the runtime: the filesystem type tells.
+std::optional<long> fs_magic(const std::string& path) {
     struct statfs st;
-    if (::statfs(path, &st) == -1) return std::nullopt;
+    try {
+        sys::statfs(path, st, "cgroup v2: which hierarchy is cgroup2");
+    } catch (const Error& e) {
+        if (e.err() == ENOENT) return std::nullopt;
+        throw;
+    }
     return static_cast<long>(st.f_type);
 }
 
@@ -543,14 +556,10 @@ std::optional<long> fs_magic(const char* path) {
 // that write's errno (EINVAL, EBUSY ...), reported with the file, the value and the cgroup.
 void write_value(const std::string& dir, const std::string& file, std::string_view value) {
     std::string path = dir + "/" + file;
-    log::trace("rung", kRule, "write ", quote(path), " = ", quote(value));
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd == -1) throw_errno("open " + quote(path));
-    unique_fd owner(fd);
-    ssize_t n;
-    while ((n = ::write(fd, value.data(), value.size())) == -1 && errno == EINTR) {
-    }
-    if (n == -1) throw_errno("write " + quote(value) + " to " + quote(path));
+    unique_fd fd = sys::open(path, O_WRONLY | O_CLOEXEC, 0, kRule);
+    log::trace("rung", kRule, "write(", quote(path), ", ", quote(value), ")");
+    with_context("write " + quote(value) + " to " + quote(path),
+                 [&] { write_full(fd.get(), value); });
 }
 
 std::string read_value(const std::string& dir, const std::string& file) {
@@ -616,15 +625,19 @@ void remove_tree(const std::filesystem::path& dir) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
         if (entry.is_directory(ec)) remove_tree(entry.path());
-    log::trace("rung", "runtime.md: Delete", "rmdir(", quote(dir.string()), ")");
-    if (::rmdir(dir.c_str()) == -1 && errno != ENOENT)
-        throw_errno("rmdir cgroup " + quote(dir.string()));
+    try {
+        sys::rmdir(dir, "runtime.md: Delete, the cgroup");
+    } catch (const Error& e) {
+        if (e.err() != ENOENT) throw;
+    }
 }
 
 } // namespace
 
 Hierarchy find_hierarchy() {
-    return classify_hierarchy(fs_magic("/sys/fs/cgroup"), fs_magic("/sys/fs/cgroup/unified"));
+    std::optional<long> root = fs_magic("/sys/fs/cgroup");
+    if (root == CGROUP2_SUPER_MAGIC) return classify_hierarchy(root, std::nullopt);
+    return classify_hierarchy(root, fs_magic("/sys/fs/cgroup/unified"));
 }
 
 Cgroup::Cgroup(Hierarchy h, std::string path) : h_(std::move(h)), path_(std::move(path)) {}
@@ -638,6 +651,14 @@ void Cgroup::check_controllers(const std::vector<Write>& plan) const {
                         "\")");
 }
 
+std::vector<std::string> Cgroup::missing() const {
+    std::vector<std::string> out;
+    std::string cur;
+    for (const auto& part : split(path_, '/'))
+        if (cur += "/" + part; !path_exists(h_.mount + cur)) out.push_back(cur);
+    return out;
+}
+
 std::vector<std::string> Cgroup::create(const std::set<std::string>& controllers) {
     std::vector<std::string> made;
     // Undo only what this call made: a cgroup that was there already is not ours to remove (and
@@ -649,11 +670,12 @@ std::vector<std::string> Cgroup::create(const std::set<std::string>& controllers
     for (const auto& part : split(path_, '/')) {
         cur += "/" + part;
         std::string dir = h_.mount + cur;
-        log::trace("rung", kRule, "mkdir(", quote(dir), ", 0755)");
-        if (::mkdir(dir.c_str(), 0755) == 0)
+        try {
+            sys::mkdir(dir, 0755, kRule);
             made.push_back(cur);
-        else if (errno != EEXIST)
-            throw_errno("mkdir cgroup " + quote(dir));
+        } catch (const Error& e) {
+            if (e.err() != EEXIST) throw;
+        }
     }
     if (made.empty() || made.back() != path_) {
         // It was there: runtime-spec lets a runtime refuse a cgroup unfit for a new container.
@@ -667,6 +689,7 @@ std::vector<std::string> Cgroup::create(const std::set<std::string>& controllers
 }
 
 void Cgroup::enable(const std::set<std::string>& controllers) const {
+    if (controllers.empty()) return;
     for (const auto& a : ancestors(path_)) {
         std::string dir = h_.mount + a;
         std::set<std::string> enabled = words(read_value(dir, "cgroup.subtree_control"));
@@ -716,7 +739,8 @@ void Cgroup::apply(const std::vector<Write>& plan, bool check_before_update) con
 }
 
 unique_fd Cgroup::open() const {
-    return open_file(dir(), O_RDONLY | O_DIRECTORY);
+    return sys::open(dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
+                     "config-linux.md: Control groups, for clone3's CLONE_INTO_CGROUP");
 }
 
 void Cgroup::add_process(pid_t pid) const {
@@ -757,8 +781,13 @@ void Cgroup::kill(std::chrono::milliseconds timeout) const {
         // cgroup is empty.
         auto deadline = std::chrono::steady_clock::now() + timeout;
         while (populated() && std::chrono::steady_clock::now() < deadline) {
-            for (pid_t pid : processes())
-                ::kill(pid, SIGKILL);
+            for (pid_t pid : processes()) {
+                try {
+                    sys::kill(pid, SIGKILL, "runtime.md: Delete, every process of the cgroup");
+                } catch (const Error& e) {
+                    if (e.err() != ESRCH) throw;
+                }
+            }
             ::usleep(10000);
         }
     }
@@ -769,10 +798,12 @@ void Cgroup::remove(const std::vector<std::string>& created) const {
     if (path_exists(dir())) remove_tree(dir());
     for (auto it = created.rbegin(); it != created.rend(); ++it) {
         if (*it == path_) continue;
-        std::string d = h_.mount + *it;
-        // Another container may be using it by now: EBUSY/ENOTEMPTY leave it be.
-        if (::rmdir(d.c_str()) == 0)
-            log::trace("rung", "runtime.md: Delete", "rmdir(", quote(d), ")");
+        // Another container may be using it by now (EBUSY, ENOTEMPTY), or it is gone: leave it be.
+        try {
+            sys::rmdir(h_.mount + *it, "runtime.md: Delete, the cgroups create made");
+        } catch (const Error& e) {
+            if (e.err() != EBUSY && e.err() != ENOTEMPTY && e.err() != ENOENT) throw;
+        }
     }
 }
 

@@ -99,7 +99,8 @@ int64_t parse_size(std::string_view text);
 // `update`'s flags as given on the command line, with runc's names; absent ones change nothing.
 struct UpdateFlags {
     std::optional<std::string> memory, memory_reservation, memory_swap; // sizes (parse_size)
-    std::optional<std::string> cpu_shares, cpu_quota, cpu_period, pids_limit, blkio_weight;
+    std::optional<std::string> cpu_shares, cpu_quota, cpu_period, cpu_burst, cpu_idle;
+    std::optional<std::string> cpu_rt_period, cpu_rt_runtime, pids_limit, blkio_weight;
     std::optional<std::string> cpuset_cpus, cpuset_mems;
 };
 // The flags as a Resources holding only what they set. Throws an Error naming the flag, such as
@@ -145,6 +146,10 @@ public:
     // first one missing, the property that needs it, and the hierarchy. For preflight: nothing
     // exists yet.
     void check_controllers(const std::vector<Write>& plan) const;
+
+    // The directories create() would make now: the cgroup and its missing ancestors, top-most
+    // first. Recorded before create() runs, so that a runtime killed halfway leaves a record.
+    std::vector<std::string> missing() const;
 
     // mkdir the cgroup and whatever ancestors are missing, and enable `controllers` in each
     // ancestor's cgroup.subtree_control. Returns the directories it made, top-most first: the

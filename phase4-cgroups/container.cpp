@@ -28,11 +28,13 @@
 #include "state.hpp"
 #include "terminal.hpp"
 
+#include <cerrno>
 #include <csignal>
 #include <fcntl.h>
 #include <iostream>
 #include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,15 +58,62 @@ void make_exec_fifo(const ContainerDir& dir) {
     sys::mkfifo(dir.fifo_path(), 0600);
 }
 
-sys::Cloned spawn_init(InitContext& ctx, const NamespacePlan& plan, ContainerDir& dir,
-                       unique_fd& parent_end, unique_fd& child_end) {
+// config-linux.md, "Control groups": the cgroup exists before init does, so that clone3 can start
+// init in it. The state names it first: a create killed at any step from here on leaves a record
+// that `delete --force` finds. A cgroup that was there before (and is unfit, or is not ours) is
+// not recorded as ours once create() refused it.
+void make_cgroup(const ContainerDir& dir, State& st, CgroupPlan& cg) {
+    st.cgroup = cg.cgroup.path();
+    st.cgroups_created = cg.cgroup.missing();
+    dir.write_state(st);
+    try {
+        st.cgroups_created = cg.cgroup.create(cgroups::controllers_of(cg.writes));
+    } catch (const Error&) {
+        st.cgroup.clear();
+        st.cgroups_created.clear();
+        throw;
+    }
+}
+
+// Init's first instruction runs inside its cgroup: clone3(CLONE_INTO_CGROUP), Linux 5.7. A kernel
+// without it refuses the flag (EINVAL) or the longer clone_args (E2BIG), and one without clone3
+// says ENOSYS: then init is cloned where the runtime is, and setup_from_parent() moves it before
+// "go". Returns whether init started in its cgroup.
+bool clone_into_cgroup(const sys::CloneArgs& args, sys::Cloned& init) {
+    try {
+        init = sys::clone_process(args);
+        return true;
+    } catch (const Error& e) {
+        if (e.err() != EINVAL && e.err() != E2BIG && e.err() != ENOSYS) throw;
+        log::trace("rung", "config-linux.md: Control groups", "clone3 without CLONE_INTO_CGROUP (",
+                   e.what(), "): cgroup.procs instead");
+    }
+    sys::CloneArgs plain = args;
+    plain.cgroup_fd = -1;
+    init = sys::clone_process(plain);
+    return false;
+}
+
+struct Spawned {
+    pid_t pid = 0;
+    bool in_cgroup = false; // started in its cgroup by clone3
+};
+
+Spawned spawn_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan& cg,
+                   ContainerDir& dir, unique_fd& parent_end, unique_fd& child_end) {
     // pid and time namespaces given by path are entered by the runtime: they apply to children.
     ChildNamespaces for_children(plan);
-    log::trace("rung", "runtime-spec: config-linux.md, namespaces", "clone3(",
-               sys::clone_flags_string(plan.clone_flags), "|CLONE_PIDFD, SIGCHLD)");
+    unique_fd cgroup_fd = cg.cgroup.open();
     sys::CloneArgs args;
-    args.flags = plan.clone_flags;
-    sys::Cloned init = sys::clone_process(args);
+    // A new cgroup namespace is rooted at the cgroup its creator is in: init unshares it once it
+    // is in its own (init.cpp), not here, where it would be rooted at the runtime's.
+    args.flags = plan.clone_flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP);
+    args.cgroup_fd = cgroup_fd.get();
+    log::trace("rung", "config-linux.md: namespaces, Control groups", "clone3(",
+               sys::clone_flags_string(args.flags), "|CLONE_PIDFD|CLONE_INTO_CGROUP, cgroup ",
+               quote(cg.cgroup.dir()), ", SIGCHLD)");
+    sys::Cloned init;
+    bool in_cgroup = clone_into_cgroup(args, init);
     if (init.pid == 0) {
         parent_end.reset();
         dir.drop_lock(); // else init would keep the container locked until it execs
@@ -74,7 +123,7 @@ sys::Cloned spawn_init(InitContext& ctx, const NamespacePlan& plan, ContainerDir
     for_children.restore();
     child_end.reset();
     log::trace("rung", "", "init is pid ", init.pid, " on the host, pid 1 inside");
-    return init;
+    return Spawned{init.pid, in_cgroup};
 }
 
 // Reap a failed init and return the status rung should exit with: init's own (127 for a
@@ -94,11 +143,31 @@ void expect_frame(pid_t pid, int sync_fd, sync::Type want) {
     }
 }
 
+// config-linux.md, "Control groups": a kernel without CLONE_INTO_CGROUP started init where the
+// runtime is; move it in now, before it has run any of the container's steps.
+void place_in_cgroup(const cgroups::Cgroup& cg, pid_t pid, bool in_cgroup) {
+    if (in_cgroup) return;
+    log::trace("rung", "config-linux.md: Control groups", "move init (pid ", pid, ") into ",
+               quote(cg.dir()), " through cgroup.procs");
+    cg.add_process(pid);
+}
+
+// config-linux.md, "Control groups": linux.resources, written before init runs one step of the
+// container (preflight checked every controller is there).
+void apply_resources(const CgroupPlan& cg) {
+    if (cg.writes.empty()) return;
+    log::trace("rung", "config-linux.md: Control groups",
+               "apply linux.resources: ", cg.writes.size(), " writes in ", quote(cg.cgroup.dir()));
+    with_context("linux.resources", [&] { cg.cgroup.apply(cg.writes); });
+}
+
 // What the runtime does to init from outside, between clone and "go", while init waits and has
-// touched nothing yet (nsjail's initParent, crun's libcrun_cgroup_enter). There is no such step
-// yet; the list grows here: phase 4 places init in its cgroup and applies linux.resources, and
-// phase 5 writes its uid_map, setgroups and gid_map.
-void setup_from_parent(const Spec& /*spec*/, pid_t /*pid*/) {}
+// touched nothing yet (nsjail's initParent, crun's libcrun_cgroup_enter): phase 4 places init in
+// its cgroup and applies linux.resources; phase 5 writes its uid_map, setgroups and gid_map.
+void setup_from_parent(const CgroupPlan& cg, const Spawned& init) {
+    place_in_cgroup(cg.cgroup, init.pid, init.in_cgroup);
+    apply_resources(cg);
+}
 
 // Let init go on, and tell it its pid as the host sees it: the state its hooks receive names it.
 void send_go(int sync_fd, pid_t pid) {
@@ -178,6 +247,7 @@ void commit(int sync_fd) {
 // they go with its last process. Phase 4 adds one step, after the processes: remove the cgroup.
 void destroy(const ContainerDir& dir, const State& st, const Spec* spec) {
     kill_and_wait(st);
+    remove_cgroup(st);
     dir.remove();
     if (spec)
         run_hooks_warn_only(
@@ -286,6 +356,7 @@ Created create_container(const CreateOptions& opts) {
     Spec spec = load_spec(bundle);
     NamespacePlan plan = plan_namespaces(spec.linux.namespaces);
     check_spec(spec, plan, opts);
+    CgroupPlan cgroup = plan_cgroup(spec, opts.id);
 
     ContainerDir dir = ContainerDir::create(opts.root, opts.id);
     // runtime.md, lifecycle step 12: until it commits, a failed create is destroyed as far as it
@@ -295,15 +366,17 @@ Created create_container(const CreateOptions& opts) {
     const Spec* poststop = nullptr;
     ScopeGuard rollback([&] { roll_back(dir, st, poststop); });
     make_exec_fifo(dir);
+    make_cgroup(dir, st, cgroup);
     Console console = open_console(spec.process.terminal, opts.console_socket);
     InitContext ctx{spec, plan, opts.id, bundle, dir.fifo_path()};
     ctx.console_fd = console.init_end ? console.init_end.get() : -1;
     ctx.no_pivot = opts.no_pivot;
     auto [parent_end, child_end] = sys::socketpair();
-    pid_t pid = spawn_init(ctx, plan, dir, parent_end, child_end).pid;
+    Spawned init = spawn_init(ctx, plan, cgroup, dir, parent_end, child_end);
+    pid_t pid = init.pid;
     record_init(st, pid);
     console.init_end.reset();
-    setup_from_parent(spec, pid);
+    setup_from_parent(cgroup, init);
     send_go(parent_end.get(), pid);
     expect_frame(pid, parent_end.get(), sync::Type::mounted);
     poststop = &spec;
@@ -356,15 +429,40 @@ ordered_json container_state(const std::string& root, const std::string& id) {
     return oci_state(st, dir.status(st));
 }
 
-// runtime.md, "Kill": only a created or running container can be signalled.
-void kill_container(const std::string& root, const std::string& id, int sig) {
+// runtime.md, "Kill": only a created or running container can be signalled (a paused one too:
+// the signal waits for resume, SIGKILL does not). With --all, as runc, every process left in the
+// cgroup is signalled whatever init's state: a stopped init may leave children behind.
+void kill_container(const std::string& root, const std::string& id, int sig, bool all) {
     ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::exclusive);
     State st = dir.read_state();
+    if (all) return signal_all(st, sig);
     auto pidfd = open_init(st);
     if (!pidfd) wrong_status(id, Status::stopped, "only a created or running one can be signalled");
     log::trace("rung", "runtime.md: Kill", "pidfd_send_signal(", st.pid, ", ",
                sys::signal_name(sig), ")");
     sys::pidfd_send_signal(pidfd->get(), sig, st.pid);
+}
+
+// runc's pause: cgroup.freeze, then wait until cgroup.events says every process is frozen. A
+// created container can be paused too (its init is frozen waiting for start).
+void pause_container(const std::string& root, const std::string& id) {
+    ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::exclusive);
+    State st = dir.read_state();
+    if (Status s = dir.status(st); s != Status::created && s != Status::running)
+        wrong_status(id, s, "only a created or running container can be paused");
+    cgroups::Cgroup cg = container_cgroup(st);
+    log::trace("rung", "runc: pause", "freeze ", quote(cg.dir()));
+    cg.freeze();
+}
+
+void resume_container(const std::string& root, const std::string& id) {
+    ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::exclusive);
+    State st = dir.read_state();
+    if (Status s = dir.status(st); s != Status::paused)
+        wrong_status(id, s, "only a paused container can be resumed");
+    cgroups::Cgroup cg = container_cgroup(st);
+    log::trace("rung", "runc: resume", "thaw ", quote(cg.dir()));
+    cg.thaw();
 }
 
 // runtime.md, "Delete": a container that is not stopped MUST NOT be deleted (--force kills it).

@@ -35,8 +35,12 @@ void start_container(const std::string& root, const std::string& id);
 Spec container_config(const std::string& root, const std::string& id);
 // state: the OCI state JSON.
 nlohmann::ordered_json container_state(const std::string& root, const std::string& id);
-// kill: send `sig` to the container's process.
-void kill_container(const std::string& root, const std::string& id, int sig);
+// kill: send `sig` to the container's process; `all` (runc's --all): to every process of its
+// cgroup.
+void kill_container(const std::string& root, const std::string& id, int sig, bool all = false);
+// pause and resume (runc's): freeze every process of the container's cgroup, and thaw them.
+void pause_container(const std::string& root, const std::string& id);
+void resume_container(const std::string& root, const std::string& id);
 // delete: remove a stopped container; `force` kills a created or running one first.
 void delete_container(const std::string& root, const std::string& id, bool force);
 // list: the containers under `root`, as a table, as JSON, or as bare IDs.

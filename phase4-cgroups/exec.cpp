@@ -3,9 +3,12 @@
 // `rung exec` starts a process in a container that already runs: it enters every namespace of
 // the container's init (setns(2) on /proc/PID/ns/*) and then takes the same last steps as init,
 // from process.user to execve. The pid and time namespaces apply to children, so the runtime
-// enters those itself before clone3, and the child joins the others.
+// enters those itself before clone3, and the child joins the others. Like init, the process
+// starts inside the container's cgroup (clone3's CLONE_INTO_CGROUP), so the container's limits
+// hold it and `kill --all` and delete reach it.
 #include "exec.hpp"
 
+#include "cgroups.hpp"
 #include "foreground.hpp"
 #include "namespaces.hpp"
 #include "process.hpp"
@@ -19,6 +22,7 @@
 #include "terminal.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -85,10 +89,40 @@ std::string output_of(const std::string& cmd) {
     return text;
 }
 
-[[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan, int console_fd,
-                             int sync_fd) {
+// The cgroup the process starts in: the container's, or --cgroup's sub-cgroup of it, which
+// must exist (runc's "existing sub-cgroup").
+cgroups::Cgroup exec_cgroup(const State& st, const std::string& sub) {
+    cgroups::Cgroup own = container_cgroup(st);
+    if (sub.empty()) return own;
+    cgroups::Cgroup cg(cgroups::find_hierarchy(), exec_cgroup_path(own.path(), sub));
+    if (!is_directory(cg.dir()))
+        throw Error("--cgroup " + quote(sub) + ": there is no cgroup " + quote(cg.dir()) +
+                    " (exec joins an existing sub-cgroup of the container's)");
+    return cg;
+}
+
+// clone3 straight into the cgroup (CLONE_INTO_CGROUP, Linux 5.7). An older kernel refuses the
+// flag (EINVAL, or E2BIG for the larger clone_args): then the child joins through cgroup.procs
+// itself, before anything else (`join_by_procs`).
+sys::Cloned clone_into(int cgroup_fd, bool& join_by_procs) {
+    sys::CloneArgs args;
+    args.cgroup_fd = cgroup_fd;
+    try {
+        return sys::clone_process(args);
+    } catch (const Error& e) {
+        if (e.err() != EINVAL && e.err() != E2BIG) throw;
+        log::trace("rung", "", "clone3: no CLONE_INTO_CGROUP here (", e.what(),
+                   "): the child joins through cgroup.procs");
+    }
+    join_by_procs = true;
+    return sys::clone_process({});
+}
+
+[[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan,
+                             const cgroups::Cgroup* join, int console_fd, int sync_fd) {
     log::set_actor("exec");
     try {
+        if (join) join->add_process(0); // 0: the writer itself
         close_inherited_fds("exec", opts.preserve_fds);
         join_namespaces(plan);
         log::trace("exec", "config.md: process.cwd", "chdir(", quote(opts.process.cwd), ")");
@@ -114,26 +148,47 @@ void wait_for_exec(pid_t pid, int sync_fd) {
 
 } // namespace
 
+std::string exec_cgroup_path(const std::string& container, const std::string& sub) {
+    std::string what = "--cgroup " + quote(sub);
+    if (sub.find(':') != std::string::npos)
+        throw Error(what + ": a \"controller:\" prefix names a cgroup v1 hierarchy; cgroup v2 "
+                           "has one, so give the sub-cgroup's path alone");
+    std::string out = container;
+    std::istringstream parts(sub);
+    for (std::string part; std::getline(parts, part, '/');) {
+        if (part.empty() || part == ".") continue;
+        if (part == "..") throw Error(what + ": \"..\" would leave the container's cgroup");
+        out += "/" + part;
+    }
+    return out;
+}
+
 int exec_in_container(const ExecOptions& opts) {
     if (opts.process.terminal && opts.detach && opts.console_socket.empty())
         throw Error("exec --tty --detach needs --console-socket: nobody would hold the terminal");
     NamespacePlan plan;
+    std::optional<cgroups::Cgroup> cgroup;
     {
         ContainerDir dir = ContainerDir::open(opts.root, opts.id, ContainerDir::Lock::shared);
         State st = running_state(dir, "exec");
         plan = namespaces_of(st.pid);
+        cgroup = exec_cgroup(st, opts.cgroup);
     }
+    unique_fd cgroup_fd = cgroup->open();
+    bool join_by_procs = false;
     unique_fd sigfd = opts.detach ? unique_fd() : block_signals();
     Console console = open_console(opts.process.terminal, opts.console_socket);
     auto [parent_end, child_end] = sys::socketpair();
     pid_t pid;
     {
         ChildNamespaces for_children(plan);
-        log::trace("rung", "rung exec: join the container's namespaces", "clone3(0|SIGCHLD)");
-        pid = sys::clone_process({}).pid;
+        log::trace("rung", "rung exec: join the container's namespaces and cgroup",
+                   "clone3(CLONE_INTO_CGROUP ", quote(cgroup->dir()), ", SIGCHLD)");
+        pid = clone_into(cgroup_fd.get(), join_by_procs).pid;
         if (pid == 0) {
             parent_end.reset();
-            exec_child(opts, plan, console.init_end.get(), child_end.get());
+            exec_child(opts, plan, join_by_procs ? &*cgroup : nullptr, console.init_end.get(),
+                       child_end.get());
         }
         for_children.restore();
     }
@@ -151,7 +206,7 @@ void ps_container(const std::string& root, const std::string& id, const std::str
                   const std::vector<std::string>& ps_args) {
     ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::shared);
     State st = running_state(dir, "ps");
-    std::set<pid_t> pids = container_pids(st.pid);
+    std::set<pid_t> pids = container_pids(st);
     if (format == "json") {
         std::cout << json(std::vector<pid_t>(pids.begin(), pids.end())).dump() << "\n";
         return;

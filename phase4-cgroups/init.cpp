@@ -142,6 +142,7 @@ void container_init(const InitContext& ctx) {
         pid_t host_pid = wait_for_go(ctx.sync_fd);
         close_inherited_fds("init");
         join_namespaces(ctx.plan);
+        unshare_cgroup_namespace(ctx.plan);
         prepare_rootfs(spec);
         mount_all(spec);
         setup_dev(spec);

@@ -3,19 +3,25 @@
 //     rung [--root DIR] create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID
 //     rung [--root DIR] start ID
 //     rung [--root DIR] state ID
-//     rung [--root DIR] kill ID [SIGNAL]
+//     rung [--root DIR] kill [--all] ID [SIGNAL]
+//     rung [--root DIR] pause ID
+//     rung [--root DIR] resume ID
 //     rung [--root DIR] delete [--force] ID
 //     rung [--root DIR] list [--format table|json] [--quiet]
 //     rung [--root DIR] run [-d] [--keep] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK]
 //     ID rung [--root DIR] exec [--process FILE | CMD ARGS...] [-t] [-d] [--pid-file FILE]
 //                            [-e K=V] [--cwd DIR] [-u UID[:GID]] [-g GID] [--preserve-fds N]
+//                            [--cgroup SUB]
 //                            [--console-socket SOCK] ID
 //     rung [--root DIR] ps [--format table|json] ID [-- PS-ARGS...]
+//     rung [--root DIR] update [--memory SIZE ... | -r FILE|-] ID
+//     rung [--root DIR] events [--stats] [--interval D] ID
 //     rung spec [--bundle DIR]
 //
 // main() declares the global options and then each command, through one add_<command>()
 // function: the options it takes and the call it makes.
 #include "container.hpp"
+#include "events.hpp"
 #include "exec.hpp"
 #include "preflight.hpp"
 #include "rung/cli.hpp"
@@ -23,6 +29,7 @@
 #include "rung/file.hpp"
 #include "rung/sys.hpp"
 #include "spec.hpp"
+#include "update.hpp"
 
 #include <charconv>
 #include <iostream>
@@ -151,14 +158,29 @@ void add_state(rung::Cli& cli, const std::string& root) {
 void add_kill(rung::Cli& cli, const std::string& root) {
     struct Opts {
         std::string id, signal = "TERM";
+        bool all = false;
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = cli.command("kill", "Send a signal (default TERM) to a container", [=, &root] {
-        rung::kill_container(root, o->id, rung::sys::parse_signal(o->signal));
+        rung::kill_container(root, o->id, rung::sys::parse_signal(o->signal), o->all);
         return 0;
     });
+    cmd->add_flag("--all,-a", o->all, "Signal every process of the container's cgroup");
     add_id(cmd, o->id);
     cmd->add_option("signal,--signal", o->signal, "KILL, SIGKILL, 9, ...")->capture_default_str();
+}
+
+// pause and resume (runc's): one ID each, and a call on the container's cgroup.
+void add_freezer_command(rung::Cli& cli, const std::string& root, const std::string& name,
+                         const std::string& description,
+                         void (*action)(const std::string& root, const std::string& id)) {
+    auto id = std::make_shared<std::string>();
+    add_id(cli.command(name, description,
+                       [=, &root] {
+                           action(root, *id);
+                           return 0;
+                       }),
+           *id);
 }
 
 void add_delete(rung::Cli& cli, const std::string& root) {
@@ -240,6 +262,8 @@ void add_exec(rung::Cli& cli, const std::string& root) {
     cmd->add_option("--user,-u", ef.user, "UID[:GID] to run as");
     cmd->add_option("--additional-gids,-g", ef.additional_gids,
                     "Supplementary groups as well (GID, repeated or a comma list)");
+    cmd->add_option("--cgroup", eo.cgroup,
+                    "Run in this existing sub-cgroup of the container's (cgroup v2: a path)");
     cmd->add_option("--preserve-fds", eo.preserve_fds,
                     "Pass N more fds, 3 to 3+N-1, on to the process")
         ->check(CLI::NonNegativeNumber);
@@ -269,6 +293,53 @@ void add_ps(rung::Cli& cli, const std::string& root) {
     cmd->prefix_command();
 }
 
+void add_update(rung::Cli& cli, const std::string& root) {
+    auto o = std::make_shared<rung::UpdateOptions>();
+    CLI::App* cmd = cli.command("update", "Change the resource limits of a container", [=, &root] {
+        o->root = root;
+        rung::update_container(*o);
+        return 0;
+    });
+    cmd->add_option("--resources,-r", o->resources_file,
+                    "OCI LinuxResources JSON from FILE, or - for standard input (no flags then)");
+    rung::cgroups::UpdateFlags& f = o->flags;
+    cmd->add_option("--memory", f.memory, "Memory limit (100M, 1g, bytes; -1: unlimited)");
+    cmd->add_option("--memory-reservation", f.memory_reservation, "Memory soft limit (memory.low)");
+    cmd->add_option("--memory-swap", f.memory_swap, "Memory plus swap limit (-1: unlimited)");
+    cmd->add_option("--cpu-share,--cpu-shares", f.cpu_shares, "CPU shares (becomes cpu.weight)");
+    cmd->add_option("--cpu-quota", f.cpu_quota, "CPU time per period, in microseconds");
+    cmd->add_option("--cpu-period", f.cpu_period, "CPU period, in microseconds");
+    cmd->add_option("--cpu-burst", f.cpu_burst, "CPU burst over the quota, in microseconds");
+    cmd->add_option("--cpu-idle", f.cpu_idle, "1: SCHED_IDLE for the cgroup (cpu.idle)");
+    cmd->add_option("--cpu-rt-period", f.cpu_rt_period, "Realtime period (not in cgroup v2)");
+    cmd->add_option("--cpu-rt-runtime", f.cpu_rt_runtime, "Realtime runtime (not in cgroup v2)");
+    cmd->add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs to run on (0-3,5)");
+    cmd->add_option("--cpuset-mems", f.cpuset_mems, "Memory nodes to use (0-1)");
+    cmd->add_option("--pids-limit", f.pids_limit, "Most processes at once (-1: unlimited)");
+    cmd->add_option("--blkio-weight", f.blkio_weight, "Block IO weight, 10 to 1000");
+    add_id(cmd, o->id);
+}
+
+void add_events(rung::Cli& cli, const std::string& root) {
+    struct Opts {
+        rung::EventsOptions events;
+        std::string interval = "5s";
+    };
+    auto o = std::make_shared<Opts>();
+    CLI::App* cmd =
+        cli.command("events", "Print a container's stats and OOM kills as JSON lines", [=, &root] {
+            o->events.root = root;
+            o->events.interval =
+                rung::with_context("--interval", [&] { return rung::parse_duration(o->interval); });
+            rung::container_events(o->events);
+            return 0;
+        });
+    cmd->add_option("--interval", o->interval, "How often to print stats (5s, 100ms, 1m)")
+        ->capture_default_str();
+    cmd->add_flag("--stats", o->events.stats, "Print the stats once and exit");
+    add_id(cmd, o->events.id);
+}
+
 void add_spec(rung::Cli& cli) {
     auto bundle = std::make_shared<std::string>(".");
     CLI::App* cmd = cli.command("spec", "Write a default config.json into the bundle", [=] {
@@ -292,15 +363,32 @@ int main(int argc, char** argv) {
         ->check(CLI::Validator(
             [](const std::string& dir) { return dir.empty() ? "must not be empty" : ""; }, "DIR"))
         ->capture_default_str();
+    // runc's --systemd-cgroup asks for the systemd cgroup driver (cgroupsPath "slice:prefix:name",
+    // the cgroup made by systemd through D-Bus). rung has the cgroupfs driver only: refuse the
+    // flag by name rather than as an unknown one.
+    cli.app().add_flag_callback(
+        "--systemd-cgroup",
+        [] {
+            throw CLI::ValidationError(
+                "--systemd-cgroup", "not supported: rung has the cgroupfs driver only (configure "
+                                    "the engine for cgroupfs, e.g. containerd's SystemdCgroup = "
+                                    "false)");
+        },
+        "Not supported: rung drives cgroupfs only");
     add_create(cli, root);
     add_start(cli, root);
     add_state(cli, root);
     add_kill(cli, root);
+    add_freezer_command(cli, root, "pause", "Freeze every process of a container (cgroup.freeze)",
+                        rung::pause_container);
+    add_freezer_command(cli, root, "resume", "Thaw a paused container", rung::resume_container);
     add_delete(cli, root);
     add_list(cli, root);
     add_run(cli, root);
     add_exec(cli, root);
     add_ps(cli, root);
+    add_update(cli, root);
+    add_events(cli, root);
     add_spec(cli);
     return cli.run(argc, argv);
 }

@@ -125,4 +125,14 @@ void join_namespaces(const NamespacePlan& plan) {
     }
 }
 
+// config-linux.md, namespaces, "cgroup": the container sees its own cgroup as the root of the
+// hierarchy. A cgroup namespace is rooted at the cgroup of the process that makes it, when it
+// makes it: cloned with clone3's CLONE_INTO_CGROUP it would be rooted at the runtime's cgroup
+// (the kernel copies the namespaces before it moves the child), so init makes it itself, now
+// that it is in its own.
+void unshare_cgroup_namespace(const NamespacePlan& plan) {
+    if (plan.clone_flags & CLONE_NEWCGROUP)
+        sys::unshare(CLONE_NEWCGROUP, "config-linux.md: namespaces, cgroup");
+}
+
 } // namespace rung

@@ -53,4 +53,8 @@ void check_sysctl(const std::map<std::string, std::string>& sysctl, const Namesp
 // every later path resolves.
 void join_namespaces(const NamespacePlan& plan);
 
+// In init, once the runtime has placed it in its cgroup: a new cgroup namespace, if the plan has
+// one (the runtime clones init without it).
+void unshare_cgroup_namespace(const NamespacePlan& plan);
+
 } // namespace rung

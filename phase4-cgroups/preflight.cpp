@@ -89,6 +89,18 @@ void check_process(const Process& p, const std::string& where) {
     check_exec_size(p, where);
 }
 
+CgroupPlan plan_cgroup(const Spec& spec, const std::string& id) {
+    cgroups::Hierarchy h = cgroups::find_hierarchy();
+    std::string own = cgroups::own_cgroup(read_file("/proc/self/cgroup"));
+    return with_context("config.json", [&] {
+        CgroupPlan plan{cgroups::Cgroup(h, cgroups::resolve_path(spec.linux.cgroups_path, id, own)),
+                        {}};
+        if (spec.linux.resources) plan.writes = cgroups::plan_resources(*spec.linux.resources);
+        plan.cgroup.check_controllers(plan.writes);
+        return plan;
+    });
+}
+
 std::string absolute_bundle(const std::string& bundle) {
     char* resolved = ::realpath(bundle.c_str(), nullptr);
     if (!resolved) throw_errno("bundle " + quote(bundle));

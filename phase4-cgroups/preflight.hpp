@@ -2,6 +2,7 @@
 // behind (runtime.md, "Create": an error MUST leave no container).
 #pragma once
 
+#include "cgroups.hpp"
 #include "container.hpp"
 #include "namespaces.hpp"
 #include "spec.hpp"
@@ -20,5 +21,15 @@ void check_process(const Process& p, const std::string& where);
 
 // What config.json asks for that needs more than a valid shape.
 void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts);
+
+// The container's cgroup and the writes that apply linux.resources there.
+struct CgroupPlan {
+    cgroups::Cgroup cgroup;
+    std::vector<cgroups::Write> writes;
+};
+// config-linux.md, "Control groups": where the cgroup goes (linux.cgroupsPath) and what
+// linux.resources writes, checked against the controllers the hierarchy has. A property the
+// host cannot apply fails here, before anything exists.
+CgroupPlan plan_cgroup(const Spec& spec, const std::string& id);
 
 } // namespace rung

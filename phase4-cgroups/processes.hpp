@@ -1,5 +1,5 @@
-// processes: the container's process tree, listed and killed. Phase 4 switches this file to the
-// container's cgroup (cgroup.procs, cgroup.kill).
+// processes: the container's processes, which from phase 4 on are the processes of its cgroup
+// (cgroup.procs), listed, signalled and killed through it (cgroup.kill).
 #pragma once
 
 #include "state.hpp"
@@ -9,13 +9,18 @@
 
 namespace rung {
 
-// The container's processes, by host pid: every process in init's PID namespace; or, for a
-// container that shares the runtime's, init and its descendants (phase 4 asks the cgroup).
-std::set<pid_t> container_pids(pid_t init);
-// Whether init is in the runtime's own PID namespace: then nothing dies with it.
-bool shares_our_pid_namespace(pid_t init);
+// The container's processes, by host pid: every process in its cgroup and the cgroups below.
+std::set<pid_t> container_pids(const State& s);
 
-// delete --force: SIGKILL every process of the container and wait until init is gone.
+// kill --all: `sig` to every process of the container. SIGKILL goes through cgroup.kill; any
+// other signal is sent to each process with the cgroup frozen, so that none forks past the list.
+void signal_all(const State& s, int sig);
+
+// delete --force and the destroy path: kill every process of the container (thawing it first)
+// and wait until its cgroup is empty.
 void kill_and_wait(const State& s);
+
+// The destroy path: rmdir the container's cgroup, and the ancestors create made for it.
+void remove_cgroup(const State& s);
 
 } // namespace rung

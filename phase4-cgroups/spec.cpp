@@ -618,6 +618,121 @@ Process load_process(const std::string& path) {
     return process;
 }
 
+Resources parse_resources(const json& j, const std::string& display_name,
+                          std::vector<std::string>* unknown) {
+    Doc doc{display_name, {}};
+    Resources r;
+    read(Node{doc, j, ""}, r);
+    if (unknown) *unknown = std::move(doc.unknown);
+    return r;
+}
+
+namespace {
+
+// resources_to_json's helpers: an unset field is left out, as config.json leaves it out.
+template <class T>
+void put(json& j, const char* key, const std::optional<T>& v) {
+    if (v) j[key] = *v;
+}
+
+void put(json& j, const char* key, const std::string& v) {
+    if (!v.empty()) j[key] = v;
+}
+
+template <class T, class F>
+void put_list(json& j, const char* key, const std::vector<T>& list, F one) {
+    if (list.empty()) return;
+    json out = json::array();
+    for (const auto& item : list)
+        out.push_back(one(item));
+    j[key] = out;
+}
+
+json memory_json(const Memory& m) {
+    json j = json::object();
+    put(j, "limit", m.limit);
+    put(j, "reservation", m.reservation);
+    put(j, "swap", m.swap);
+    put(j, "kernel", m.kernel);
+    put(j, "kernelTCP", m.kernel_tcp);
+    put(j, "swappiness", m.swappiness);
+    put(j, "disableOOMKiller", m.disable_oom_killer);
+    put(j, "useHierarchy", m.use_hierarchy);
+    put(j, "checkBeforeUpdate", m.check_before_update);
+    return j;
+}
+
+json cpu_json(const Cpu& c) {
+    json j = json::object();
+    put(j, "shares", c.shares);
+    put(j, "quota", c.quota);
+    put(j, "burst", c.burst);
+    put(j, "period", c.period);
+    put(j, "realtimeRuntime", c.realtime_runtime);
+    put(j, "realtimePeriod", c.realtime_period);
+    put(j, "cpus", c.cpus);
+    put(j, "mems", c.mems);
+    put(j, "idle", c.idle);
+    return j;
+}
+
+json block_io_json(const BlockIo& b) {
+    json j = json::object();
+    put(j, "weight", b.weight);
+    put(j, "leafWeight", b.leaf_weight);
+    put_list(j, "weightDevice", b.weight_device, [](const WeightDevice& d) {
+        json e = {{"major", d.major}, {"minor", d.minor}};
+        put(e, "weight", d.weight);
+        put(e, "leafWeight", d.leaf_weight);
+        return e;
+    });
+    auto throttle = [](const ThrottleDevice& d) {
+        return json{{"major", d.major}, {"minor", d.minor}, {"rate", d.rate}};
+    };
+    put_list(j, "throttleReadBpsDevice", b.throttle_read_bps_device, throttle);
+    put_list(j, "throttleWriteBpsDevice", b.throttle_write_bps_device, throttle);
+    put_list(j, "throttleReadIOPSDevice", b.throttle_read_iops_device, throttle);
+    put_list(j, "throttleWriteIOPSDevice", b.throttle_write_iops_device, throttle);
+    return j;
+}
+
+} // namespace
+
+json resources_to_json(const Resources& r) {
+    json j = json::object();
+    put_list(j, "devices", r.devices, [](const DeviceRule& d) {
+        json e = {{"allow", d.allow}};
+        put(e, "type", d.type);
+        put(e, "major", d.major);
+        put(e, "minor", d.minor);
+        put(e, "access", d.access);
+        return e;
+    });
+    if (r.memory) j["memory"] = memory_json(*r.memory);
+    if (r.cpu) j["cpu"] = cpu_json(*r.cpu);
+    if (r.pids) j["pids"] = {{"limit", r.pids->limit}};
+    if (r.block_io) j["blockIO"] = block_io_json(*r.block_io);
+    put_list(j, "hugepageLimits", r.hugepage_limits, [](const HugepageLimit& h) {
+        return json{{"pageSize", h.page_size}, {"limit", h.limit}};
+    });
+    if (r.network) {
+        json n = json::object();
+        put(n, "classID", r.network->class_id);
+        put_list(n, "priorities", r.network->priorities, [](const InterfacePriority& p) {
+            return json{{"name", p.name}, {"priority", p.priority}};
+        });
+        j["network"] = n;
+    }
+    for (const auto& [name, rdma] : r.rdma) {
+        json e = json::object();
+        put(e, "hcaHandles", rdma.hca_handles);
+        put(e, "hcaObjects", rdma.hca_objects);
+        j["rdma"][name] = e;
+    }
+    if (!r.unified.empty()) j["unified"] = r.unified;
+    return j;
+}
+
 json default_config() {
     auto mount = [](const char* dest, const char* type, const char* source,
                     std::vector<std::string> options) {

@@ -346,6 +346,16 @@ std::string describe_unknown(const Spec& spec, const std::string& display_name =
 // .process is. Errors name FILE and the path, e.g. `process.json: .process.cwd: missing`.
 Process load_process(const std::string& path);
 
+// `rung update -r FILE`: an OCI LinuxResources object on its own, checked exactly as config.json's
+// .linux.resources is. Errors name `display_name` and the path from the object, e.g.
+// `resources.json: .memory.limit: expected an integer`; properties it does not know are added to
+// `unknown`, if given.
+Resources parse_resources(const json& j, const std::string& display_name,
+                          std::vector<std::string>* unknown = nullptr);
+// The other way: the JSON that parse_resources() reads back to `r` (state.json keeps what
+// `update` applied).
+json resources_to_json(const Resources& r);
+
 // What `rung spec` writes: a config that runs busybox sh with a terminal in ./rootfs, in the
 // same shape as `runc spec`, so that `rung spec && rung run ID` gives an interactive shell.
 json default_config();

@@ -109,6 +109,8 @@ const char* status_name(Status s) {
         return "created";
     case Status::running:
         return "running";
+    case Status::paused:
+        return "paused";
     case Status::stopped:
         return "stopped";
     }
@@ -127,9 +129,19 @@ Status derive_status(const std::optional<ProcStat>& proc, unsigned long long sta
 }
 
 ordered_json state_to_json(const State& s) {
-    return {{"ociVersion", s.oci_version},  {"id", s.id},           {"pid", s.pid},
-            {"startTime", s.start_time},    {"bundle", s.bundle},   {"rootfs", s.rootfs},
-            {"annotations", s.annotations}, {"created", s.created}, {"owner", s.owner}};
+    ordered_json j = {{"ociVersion", s.oci_version},
+                      {"id", s.id},
+                      {"pid", s.pid},
+                      {"startTime", s.start_time},
+                      {"bundle", s.bundle},
+                      {"rootfs", s.rootfs},
+                      {"annotations", s.annotations},
+                      {"created", s.created},
+                      {"owner", s.owner},
+                      {"cgroupPath", s.cgroup},
+                      {"cgroupsCreated", s.cgroups_created}};
+    if (s.resources) j["resources"] = resources_to_json(*s.resources);
+    return j;
 }
 
 State state_from_json(const json& j) {
@@ -144,6 +156,10 @@ State state_from_json(const json& j) {
         s.annotations = j.value("annotations", std::map<std::string, std::string>{});
         s.created = j.value("created", "");
         s.owner = j.value("owner", "");
+        s.cgroup = j.value("cgroupPath", "");
+        s.cgroups_created = j.value("cgroupsCreated", std::vector<std::string>{});
+        if (j.contains("resources"))
+            s.resources = parse_resources(j["resources"], "state.json: .resources");
         return s;
     } catch (const json::exception& e) {
         throw Error(std::string("state.json: ") + e.what());
@@ -253,8 +269,17 @@ void ContainerDir::write_state(const State& s) const {
     write_file_atomic(file, state_to_json(s).dump(2) + "\n", 0600);
 }
 
+// runtime.md, "State": paused is a created or running container whose cgroup is frozen
+// (`pause`): cgroup.events says "frozen 1" once every process in it has stopped.
 Status ContainerDir::status(const State& s) const {
-    return derive_status(read_proc_stat(s.pid), s.start_time, fifo_exists());
+    Status status = derive_status(read_proc_stat(s.pid), s.start_time, fifo_exists());
+    if (status == Status::stopped || s.cgroup.empty()) return status;
+    try {
+        return container_cgroup(s).frozen() ? Status::paused : status;
+    } catch (const Error& e) {
+        if (e.err() == ENOENT) return status; // the cgroup is gone: nothing is frozen
+        throw;
+    }
 }
 
 // runtime.md, "Delete": delete the resources created by create. In phase 2 that is this
@@ -292,6 +317,12 @@ std::vector<std::string> list_ids(const std::string& root) {
     }
     std::sort(ids.begin(), ids.end());
     return ids;
+}
+
+cgroups::Cgroup container_cgroup(const State& s) {
+    // Never the hierarchy's root: update or exec would act on the host's top cgroup.
+    if (s.cgroup.empty()) throw Error("container " + quote(s.id) + ": state.json names no cgroup");
+    return cgroups::Cgroup(cgroups::find_hierarchy(), s.cgroup);
 }
 
 std::optional<unique_fd> open_init(const State& s) {

@@ -8,6 +8,7 @@
 // process, judged by its start time?) and the FIFO (still there?).
 #pragma once
 
+#include "cgroups.hpp"
 #include "rung/fd.hpp"
 #include "rung/json.hpp"
 #include "spec.hpp"
@@ -43,7 +44,7 @@ ProcStat parse_proc_stat(std::string_view text);
 std::optional<ProcStat> read_proc_stat(pid_t pid);
 
 // `creating` is only ever reported to hooks: a container is never stored in it.
-enum class Status { creating, created, running, stopped };
+enum class Status { creating, created, running, paused, stopped };
 const char* status_name(Status s);
 // runtime.md, "State": `proc` is what /proc says of the pid now (nullopt: gone), `start_time` is
 // what create recorded, `fifo_exists` whether start has not run yet.
@@ -61,6 +62,13 @@ struct State {
     std::map<std::string, std::string> annotations;
     std::string created; // RFC 3339
     std::string owner;   // the user who created it
+    // The container's cgroup, from the hierarchy's root ("/rung/<id>"), and the directories
+    // create made for it, top-most first: delete removes those and no others. Written before the
+    // first mkdir of the cgroup, so a create killed at any step leaves a state naming it.
+    std::string cgroup;
+    std::vector<std::string> cgroups_created;
+    // linux.resources as the last `update` left them; absent: as config.json has them.
+    std::optional<Resources> resources;
 };
 
 ordered_json state_to_json(const State& s);
@@ -115,6 +123,9 @@ private:
 
 // The IDs below `root`, sorted; an absent root has none.
 std::vector<std::string> list_ids(const std::string& root);
+
+// The container's cgroup (State::cgroup) on this host's cgroup2 hierarchy.
+cgroups::Cgroup container_cgroup(const State& s);
 
 // A pidfd for the container's init process, or nullopt if it has exited or its pid now belongs
 // to another process. Signals sent through it cannot reach a process that reused the pid.

@@ -31,17 +31,7 @@ const Resources& resources_of(const Spec& s) {
     return s.linux.resources ? *s.linux.resources : none;
 }
 
-// The cgroup v2 controllers phase 4 writes (the device list needs eBPF: phase 5).
-bool has_cgroup_limits(const Resources& r) {
-    return r.memory || r.cpu || r.pids || r.block_io || !r.hugepage_limits.empty() ||
-           !r.rdma.empty() || !r.unified.empty();
-}
-
 constexpr Unapplied kUnapplied[] = {
-    {"linux.resources", "phase 4",
-     [](const Spec& s) { return has_cgroup_limits(resources_of(s)); }},
-    {"linux.cgroupsPath", "phase 4",
-     [](const Spec& s) { return s.linux.cgroups_path.has_value(); }},
     {"process.capabilities", "phase 5",
      [](const Spec& s) { return s.process.capabilities.has_value(); }},
     {"process.rlimits", "phase 5", [](const Spec& s) { return !s.process.rlimits.empty(); }},

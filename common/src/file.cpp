@@ -106,6 +106,19 @@ std::string read_regular_file(const std::string& path, size_t max) {
     return out;
 }
 
+std::string read_stream(int fd, const std::string& what, size_t max) {
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        size_t n = with_context("cannot read " + what,
+                                [&] { return read_full(fd, buf, std::min(sizeof buf, max + 1)); });
+        out.append(buf, n);
+        if (out.size() > max)
+            throw Error("cannot read " + what + ": larger than " + size_string(max));
+        if (n == 0) return out;
+    }
+}
+
 void write_file(const std::string& path, std::string_view data, mode_t mode) {
     unique_fd fd = open_file(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
     with_context("write " + quote(path), [&] { write_full(fd.get(), data); });

@@ -36,8 +36,12 @@ void reject_nul(const json& j, const std::string& where, const std::string& disp
 } // namespace
 
 json read_json_file(const std::string& path, const std::string& display_name) {
-    std::string text =
-        with_context(display_name, [&] { return read_regular_file(path, kMaxFileSize); });
+    return parse_json(
+        with_context(display_name, [&] { return read_regular_file(path, kMaxFileSize); }),
+        display_name);
+}
+
+json parse_json(const std::string& text, const std::string& display_name) {
     json doc;
     try {
         // Stop at the first level too deep, before building it: a document nested 100,000

@@ -385,6 +385,11 @@ void rmdir(const std::string& path, std::string_view rule) {
     check(::rmdir(path.c_str()), "rmdir " + quote(path));
 }
 
+void statfs(const std::string& path, struct statfs& out, std::string_view rule) {
+    log::step(rule, "statfs(", quote(path), ")");
+    check(::statfs(path.c_str(), &out), "statfs " + quote(path));
+}
+
 bool flock(int fd, int operation, std::string_view rule) {
     int op = operation & ~LOCK_NB;
     log::step(rule, "flock(", fd_arg(fd), ", ",

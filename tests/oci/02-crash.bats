@@ -24,12 +24,17 @@ teardown() {
 # killed_at SYSCALL N CMD...: run CMD under strace, SIGKILLed at the Nth call of SYSCALL. True if
 # it was killed there (137), false if it finished first (the syscall was not called N times).
 # The steps of run and delete below are always reached, so there killed_at must succeed.
+# With -P PATH after N, only the calls of SYSCALL on PATH count.
 killed_at() {
-    local syscall=$1 n=$2
+    local syscall=$1 n=$2 only=()
     shift 2
+    if [[ ${1:-} == -P ]]; then
+        only=(-P "$2")
+        shift 2
+    fi
     local status=0
-    timeout 60 strace -o /dev/null -e trace="$syscall" -e inject="$syscall":signal=KILL:when="$n" "$@" \
-        >/dev/null 2>&1 </dev/null || status=$?
+    timeout 60 strace -o /dev/null "${only[@]}" -e trace="$syscall" \
+        -e inject="$syscall":signal=KILL:when="$n" "$@" >/dev/null 2>&1 </dev/null || status=$?
     ((status == 137))
 }
 
@@ -78,6 +83,30 @@ assert_recovered() {
     ((killed == (PHASE == 2 ? 5 : 7)))
 }
 
+@test "a create killed at its cgroup steps leaves no cgroup after delete --force" {
+    require_phase 4
+    set_args sleep "$NAP"
+    local id=cg-$$ cg step
+    cg=/sys/fs/cgroup/unified/rung/$id
+    [[ $(stat -fc %T /sys/fs/cgroup) != cgroup2fs ]] || cg=/sys/fs/cgroup/rung/$id
+    # The state that names the cgroup is written (rename:1) before the cgroup's mkdir; clone3
+    # runs with the cgroup made; the first frame ("go") with init in it.
+    for step in rename:1 mkdir:1 clone3:1 sendto:1; do
+        local where=()
+        [[ $step != mkdir:* ]] || where=(-P "$cg")
+        killed_at "${step%:*}" "${step#*:}" "${where[@]}" "$RUNG" --root "$ROOT" create \
+            --bundle "$BUNDLE" "$id" || fail "create was not killed at $step"
+        run rung list -q
+        assert_line "$id"
+        rung delete --force "$id"
+        [[ ! -e $cg ]] || fail "killed at $step, delete --force left $cg"
+        [[ ! -e $ROOT/$id ]]
+        wait_for no_process_of "$id"
+    done
+    create_container "$id"
+    rung delete --force "$id"
+}
+
 @test "a run killed at any step is recovered by delete --force" {
     require_phase 2
     set_args sleep "$NAP"
@@ -93,12 +122,21 @@ assert_recovered() {
 @test "a delete killed at any step is finished by delete --force" {
     require_phase 2
     set_args sleep "$NAP"
-    local step
-    # The SIGKILL, the files, the directory.
-    for step in pidfd_send_signal:1 unlinkat:1 rmdir:1; do
+    local step steps=(pidfd_send_signal:1 unlinkat:1 rmdir:1) kill_file=""
+    # The SIGKILL, the files, the directory. From phase 4 on: the open of the cgroup's
+    # cgroup.kill, the cgroup's rmdir, the files, the state directory's rmdir (or first the
+    # rmdir of /rung, if create made it).
+    if ((PHASE >= 4)); then
+        steps=(openat:1 rmdir:1 unlinkat:1 rmdir:2)
+        kill_file=/sys/fs/cgroup/unified/rung/d/cgroup.kill
+        [[ $(stat -fc %T /sys/fs/cgroup) != cgroup2fs ]] || kill_file=/sys/fs/cgroup/rung/d/cgroup.kill
+    fi
+    for step in "${steps[@]}"; do
         create_container d
         rung start d
-        killed_at "${step%:*}" "${step#*:}" "$RUNG" --root "$ROOT" delete --force d ||
+        local only=()
+        [[ $step != openat:* ]] || only=(-P "$kill_file")
+        killed_at "${step%:*}" "${step#*:}" "${only[@]}" "$RUNG" --root "$ROOT" delete --force d ||
             fail "delete was not killed at $step"
         assert_recovered d
     done

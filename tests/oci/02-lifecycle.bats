@@ -454,7 +454,7 @@ teardown() {
 
 @test "what a later phase applies is named in one warning, with that phase" {
     require_phase 2
-    update_config '.linux.resources = {"pids": {"limit": 10}}
+    update_config '.linux.resources = {"unified": {"cgroup.max.depth": "3"}}
                  | .process.capabilities = {"bounding": ["CAP_KILL"]}
                  | .["com.example.unknown"] = {"ignored": true}'
     set_args true

@@ -78,6 +78,7 @@ teardown() {
         elif .destination == "/run/.containerenv" then .source = $d + "/containerenv"
         elif .destination == "/etc/hostname" then .source = $d + "/hostname"
         else . end)' "$REPO_ROOT/tests/unit/data/podman-config.json" >"$BUNDLE/config.json"
+    fit_pids_limit_to_host
     rung create --bundle "$BUNDLE" podman >"$BATS_TEST_TMPDIR/podman.out" 2>"$BATS_TEST_TMPDIR/podman.err" </dev/null
     run cat "$BATS_TEST_TMPDIR/podman.err"
     one_line
@@ -110,6 +111,7 @@ teardown() {
         else . end)
         | .process.args = ["sh", "-c", "hostname; cat /etc/hostname /run/.containerenv; grep Umask /proc/self/status; cat /proc/sys/net/ipv4/ping_group_range; echo $container; touch /dev/shm/x && echo shm-rw"]' \
         "$REPO_ROOT/tests/unit/data/podman-config.json" >"$BUNDLE/config.json"
+    fit_pids_limit_to_host
     # The warning goes to the log, so that the output is the container's alone.
     run rung --log "$BATS_TEST_TMPDIR/rung.log" run --bundle "$BUNDLE" podman-run
     assert_success

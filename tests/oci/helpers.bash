@@ -139,3 +139,15 @@ process_gone() {
     stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
     [[ ${stat##*) } == Z* ]]
 }
+
+# fit_pids_limit_to_host: from phase 4 on linux.resources is applied, and a limit whose controller
+# the host's cgroup v2 lacks fails create (04-cgroups.bats tests that). A config.json borrowed
+# from an engine (podman's sets pids.limit) loses its pids limit on such a host, as the engine
+# would not set one there.
+fit_pids_limit_to_host() {
+    local cg=/sys/fs/cgroup
+    [[ $(stat -fc %T $cg) == cgroup2fs ]] || cg=/sys/fs/cgroup/unified
+    if ((PHASE >= 4)) && ! grep -qw pids "$cg/cgroup.controllers" 2>/dev/null; then
+        update_config 'del(.linux.resources.pids)'
+    fi
+}

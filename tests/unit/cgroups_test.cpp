@@ -398,6 +398,20 @@ TEST_CASE("create refuses a cgroup that holds processes, and leaves it where it 
     CHECK(is_directory(t.tmp.path + "/ctr"));
 }
 
+TEST_CASE("create makes the missing directories, says which, and remove takes only those") {
+    FakeTree t;
+    Cgroup cg(t.h, "/ctr/a/b");
+    CHECK(cg.missing() == std::vector<std::string>{"/ctr/a", "/ctr/a/b"});
+    auto made = cg.create({}); // no controller to enable: no subtree_control is read
+    CHECK(made == std::vector<std::string>{"/ctr/a", "/ctr/a/b"});
+    CHECK(is_directory(t.tmp.path + "/ctr/a/b"));
+    CHECK(cg.missing().empty());
+    cg.remove(made);
+    CHECK_FALSE(path_exists(t.tmp.path + "/ctr/a"));
+    CHECK(is_directory(t.tmp.path + "/ctr")); // there before: not rung's
+    cg.remove(made);                          // the destroy path may run twice
+}
+
 TEST_CASE("update's flags become the resources they name, and nothing else") {
     UpdateFlags f;
     f.memory = "32M";

@@ -328,6 +328,12 @@ void rmdir(const std::string& path, std::string_view rule) {
         check(::rmdir(path.c_str()), "rmdir " + quote(path));
 }
 
+// It only reads, so it is always made, as stat(2) is: a test prepares what it looks at.
+void statfs(const std::string& path, struct statfs& out, std::string_view rule) {
+    record("statfs", {path}, 0, rule, "statfs " + quote(path));
+    check(::statfs(path.c_str(), &out), "statfs " + quote(path));
+}
+
 bool flock(int fd, int operation, std::string_view rule) {
     record("flock", {num(fd)}, static_cast<uint64_t>(operation), rule, "flock fd " + num(fd));
     return true;

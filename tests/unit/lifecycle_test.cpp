@@ -103,6 +103,19 @@ TEST_CASE("state.json round-trips; the OCI state adds status and hides a dead pi
     CHECK(running["annotations"]["com.example.k"] == "v");
     CHECK(oci_state(s, Status::stopped)["pid"] == 0);
 
+#if RUNG_LIFECYCLE_PHASE >= 4
+    // The cgroup, and what create made for it: what delete removes, and nothing else.
+    s.cgroup = "/k/pod/web";
+    s.cgroups_created = {"/k/pod", "/k/pod/web"};
+    json j = state_to_json(s);
+    CHECK(j["cgroupPath"] == "/k/pod/web");
+    CHECK(j["cgroupsCreated"] == json{"/k/pod", "/k/pod/web"});
+    back = state_from_json(json::parse(j.dump()));
+    CHECK(back.cgroup == s.cgroup);
+    CHECK(back.cgroups_created == s.cgroups_created);
+    CHECK(oci_state(s, Status::paused)["status"] == "paused");
+#endif
+
     json broken = json::parse(state_to_json(s).dump());
     broken.erase("pid");
     CHECK_THROWS_WITH_AS(state_from_json(broken), doctest::Contains("state.json"), Error);

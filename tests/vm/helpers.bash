@@ -35,3 +35,47 @@ cgroup_has_controllers() {
         }
     done
 }
+
+# ---- phase 4 on: containers with linux.resources ----
+
+# The cgroup a container gets when config.json names none: /rung/<id>.
+default_cgroup() {
+    echo "$CGROUP_ROOT/rung/$1"
+}
+
+# configure RESOURCES_JSON CMD ARGS...: set .linux.resources and .process.args of $BUNDLE in one
+# jq run (a jq costs seconds in the guest; update_config cannot take --args, which must follow
+# the file). "--" after --args: else jq takes the container's own options as its own (sh's -c
+# as jq's --compact-output).
+configure() {
+    local resources=$1 tmp=$BUNDLE/config.json.tmp
+    shift
+    jq --argjson r "$resources" '.linux.resources = $r | .process.args = $ARGS.positional' \
+        "$BUNDLE/config.json" --args -- "$@" >"$tmp" && mv "$tmp" "$BUNDLE/config.json"
+}
+
+# run_bundle: `rung run` the bundle as configured (run_container would set process.args). As in
+# run_container, warnings go to a log and errors reach stderr too.
+run_bundle() {
+    rung --log "$BATS_TEST_TMPDIR/rung.log" run --bundle "$BUNDLE" "ctr-$BATS_TEST_NUMBER-$$"
+}
+
+# start_container ID: create (create_container, with its output in files) and start.
+start_container() {
+    create_container "$1" && rung start "$1"
+}
+
+# wait_until CMD...: retry CMD for up to 30 s. wait_for's 5 s are too short in the guest, where a
+# process takes about a second to start.
+wait_until() {
+    local deadline=$((SECONDS + 30))
+    until "$@"; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.2
+    done
+}
+
+# vda_device: MAJOR:MINOR of the guest's 256 MiB null disk, for io.max.
+vda_device() {
+    cat /sys/block/vda/dev
+}

@@ -29,6 +29,9 @@ inline constexpr size_t kMaxFileSize = 16u << 20; // 16 MiB
 // is an error, as is a file over `max`. Symlinks are followed. Errors read
 // `cannot read "PATH": a FIFO, not a regular file`.
 std::string read_regular_file(const std::string& path, size_t max = kMaxFileSize);
+// Read an fd that is a stream (stdin, a pipe) to EOF, at most `max` bytes: `update -r -`.
+// Errors name `what`: `cannot read standard input: larger than 16 MiB`.
+std::string read_stream(int fd, const std::string& what, size_t max = kMaxFileSize);
 void write_file(const std::string& path, std::string_view data, mode_t mode = 0644);
 // Write to "<path>.tmp.<pid>", fsync, then rename over `path`: a reader sees the old content
 // or the new one, never half of it.

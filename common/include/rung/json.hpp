@@ -19,5 +19,7 @@ inline constexpr size_t kMaxJsonDepth = 1000;
 //   config.json: nested deeper than 1000 levels
 //   config.json: .process.args[1]: a string holds a NUL byte
 json read_json_file(const std::string& path, const std::string& display_name);
+// The same checks for JSON text from elsewhere (standard input, for `update -r -`).
+json parse_json(const std::string& text, const std::string& display_name);
 
 } // namespace rung

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/types.h>
 #include <utility>
 #include <vector>
@@ -139,6 +140,8 @@ void unlink(const std::string& path, std::string_view rule = {});
 // unlinkat(2) of `name` in the directory `dirfd` (flags: AT_REMOVEDIR).
 void unlinkat(int dirfd, const std::string& name, int flags, std::string_view rule = {});
 void rmdir(const std::string& path, std::string_view rule = {});
+// statfs(2): what filesystem `path` is on (`out.f_type`: CGROUP2_SUPER_MAGIC, TMPFS_MAGIC ...).
+void statfs(const std::string& path, struct statfs& out, std::string_view rule = {});
 // flock(2) retrying EINTR. With LOCK_NB, returns false when another holds the lock.
 bool flock(int fd, int operation, std::string_view rule = {});
 
