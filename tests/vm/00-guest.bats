@@ -15,7 +15,7 @@ teardown() {
 }
 
 @test "the guest has cgroup v2 alone on /sys/fs/cgroup" {
-    require_phase 3
+    require_phase 4
     run stat -fc %T /sys/fs/cgroup
     assert_output cgroup2fs
     # cgroup_no_v1=all: no v1 hierarchy is mounted anywhere.
@@ -26,7 +26,7 @@ teardown() {
 }
 
 @test "memory, pids, cpu, cpuset and io are available and enabled for children of the root" {
-    require_phase 3
+    require_phase 4
     cgroup_has_controllers / memory pids cpu cpuset io
     run cat "$CGROUP_ROOT/cgroup.subtree_control"
     local c
@@ -36,11 +36,11 @@ teardown() {
 }
 
 @test "a busybox container runs in the guest" {
-    require_phase 3
+    require_phase 4
     setup_bundle
     run run_container sh -c 'echo "pid $$ on $(hostname)"; cat /proc/self/cgroup'
     assert_success
     assert_line "pid 1 on rung"
-    # No cgroup namespace before phase 4: the container sees its host cgroup path.
+    # mkbundle.sh's config has no cgroup namespace: the container sees its host cgroup path.
     assert_line --regexp '^0::/'
 }
