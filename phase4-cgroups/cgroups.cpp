@@ -789,6 +789,10 @@ void Cgroup::thaw(std::chrono::milliseconds timeout) const {
 void Cgroup::kill(std::chrono::milliseconds timeout) const {
     if (!path_exists(dir())) return;
     if (frozen()) thaw(timeout);
+    // A killed process needs cpu time to exit: a quota of a few ms a period on a loaded host
+    // (or an emulated one) can keep a dying container populated for many seconds.
+    if (path_exists(dir() + "/cpu.max") && !read_value(dir(), "cpu.max").starts_with("max"))
+        write_value(dir(), "cpu.max", "max");
     if (path_exists(dir() + "/cgroup.kill")) {
         write_value(dir(), "cgroup.kill", "1");
     } else {

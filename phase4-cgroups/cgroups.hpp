@@ -193,9 +193,10 @@ public:
     void thaw(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
     // Kill every process in the cgroup and below, then wait until it is empty: thaw (a frozen
-    // cgroup would keep its processes stopped), then cgroup.kill (5.14), or, on an older kernel,
-    // SIGKILL each process of cgroup.procs until none is left.
-    void kill(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+    // cgroup would keep its processes stopped), lift its cpu quota (the dying need cpu time),
+    // then cgroup.kill (5.14), or, on an older kernel, SIGKILL each process of cgroup.procs until
+    // none is left.
+    void kill(std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
 
     // rmdir the cgroup (and any child cgroups the container made), then the ancestors in
     // `created` (from create()) that are empty, deepest first. A cgroup that is gone already is

@@ -65,10 +65,10 @@ start_container() {
     create_container "$1" && rung start "$1"
 }
 
-# wait_until CMD...: retry CMD for up to 30 s. wait_for's 5 s are too short in the guest, where a
-# process takes about a second to start.
+# wait_until CMD...: retry CMD for up to WAIT_SECONDS (default 30) s. wait_for's 5 s are too
+# short in the guest, where a process takes about a second to start (qemu emulates the cpu).
 wait_until() {
-    local deadline=$((SECONDS + 30))
+    local deadline=$((SECONDS + ${WAIT_SECONDS:-30}))
     until "$@"; do
         ((SECONDS < deadline)) || return 1
         sleep 0.2
