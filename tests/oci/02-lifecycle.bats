@@ -247,7 +247,7 @@ teardown() {
     assert_equal "$pid" "$(rung state pf | jq .pid)"
     [[ $(cat "/proc/$pid/comm") == rung ]] # init, waiting for start
     rung start pf
-    wait_for test "$(cat "/proc/$pid/comm")" = sleep
+    wait_for comm_is "$pid" sleep
     # Written atomically: no temporary file is left next to it.
     run ls "$BATS_TEST_TMPDIR"
     refute_output --partial 'pidfile.tmp'
@@ -503,7 +503,7 @@ teardown() {
     pid=$(rung state fds | jq .pid)
     [[ ! -e /proc/$pid/fd/7 ]]
     rung start fds
-    wait_for test "$(cat "/proc/$pid/comm")" = sleep
+    wait_for comm_is "$pid" sleep
     # After exec, only stdin, stdout and stderr.
     run ls "/proc/$pid/fd"
     assert_output $'0\n1\n2'

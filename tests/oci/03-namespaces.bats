@@ -241,7 +241,10 @@ EOF
     touch "$BATS_TEST_TMPDIR/holder"
     unshare -m --propagation private tail -f "$BATS_TEST_TMPDIR/holder" >/dev/null 2>&1 &
     local holder=$!
-    wait_for test "$(readlink "/proc/$holder/ns/mnt" 2>/dev/null)" != "$(readlink /proc/self/ns/mnt)"
+    # A function, so that each try reads the links again (a $(...) in wait_for's arguments would
+    # be read once, before unshare may have run).
+    in_own_mount_ns() { [[ $(readlink "/proc/$1/ns/mnt" 2>/dev/null) != "$(readlink /proc/self/ns/mnt)" ]]; }
+    wait_for in_own_mount_ns "$holder"
     mkdir -p "$ROOTFS/mnt"
     nsenter -t "$holder" -m sh -c 'mount -t tmpfs joined "$1" && echo theirs >"$1/only-there"' sh "$ROOTFS/mnt"
     local before

@@ -104,6 +104,12 @@ wait_for() {
     return 1
 }
 
+# comm_is PID NAME: the process runs NAME now (/proc/PID/comm). For wait_for, which runs its
+# command again on each try: `wait_for test "$(cat ...)"` would read the file only once.
+comm_is() {
+    [[ $(cat "/proc/$1/comm" 2>/dev/null) == "$2" ]]
+}
+
 # set_args CMD ARGS...: make CMD ARGS the bundle's process.args.
 set_args() {
     local args
