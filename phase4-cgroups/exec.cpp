@@ -62,13 +62,15 @@ NamespacePlan namespaces_of(pid_t pid) {
 }
 
 // A created or running container (runtime.md: a stopped one has no namespaces left to join, nor
-// processes to list). `command` is the one that needs it, for the message.
-State running_state(const ContainerDir& dir, const std::string& command) {
+// processes to list). `command` is the one that needs it, for the message. A paused one will do
+// for reading (`ps`, as runc allows), not for exec: its new process would start frozen.
+State running_state(const ContainerDir& dir, const std::string& command, bool paused_ok = false) {
     State st = dir.read_state();
     Status s = dir.status(st);
-    if (s != Status::created && s != Status::running)
+    if (s != Status::created && s != Status::running && !(paused_ok && s == Status::paused))
         throw Error("container " + quote(dir.id()) + " is " + status_name(s) + ": " + command +
-                    " needs a created or running container");
+                    " needs a created" + (paused_ok ? ", running or paused" : " or running") +
+                    " container");
     return st;
 }
 
@@ -200,7 +202,7 @@ int exec_in_container(const ExecOptions& opts) {
 void ps_container(const std::string& root, const std::string& id, const std::string& format,
                   const std::vector<std::string>& ps_args) {
     ContainerDir dir = ContainerDir::open(root, id, ContainerDir::Lock::shared);
-    State st = running_state(dir, "ps");
+    State st = running_state(dir, "ps", true);
     std::set<pid_t> pids = container_pids(st);
     if (format == "json") {
         std::cout << json(std::vector<pid_t>(pids.begin(), pids.end())).dump() << "\n";

@@ -152,6 +152,13 @@ cpu_ticks() {
     assert_output --regexp "$id +$pid +paused"
     run rung list --format json
     assert_equal "$(jq -r --arg id "$id" '.[] | select(.id == $id) | .status' <<<"$output")" paused
+    # ps reads a paused container, as runc's does; exec would start a frozen process: refused.
+    run rung ps --format json "$id"
+    assert_success
+    assert_equal "$(jq -c 'sort' <<<"$output")" "$(sort -n "$CG/rung/$id/cgroup.procs" | jq -s -c .)"
+    run rung exec "$id" true
+    assert_failure
+    assert_output "rung: exec: container \"$id\" is paused: exec needs a created or running container"
     # Frozen: neither busy loop gets any more cpu time.
     before="$(cpu_ticks "$pid") $(cpu_ticks "$child")"
     sleep 0.5
