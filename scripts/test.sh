@@ -3,7 +3,8 @@
 #
 # Installs what is missing, then:
 #   checks  clang-format (.clang-format) and shellcheck over scripts/, tests/ and .ci/;
-#           the build of every phase with warnings as errors (-DRUNG_WERROR=ON)
+#           the build of every phase with warnings as errors (-DRUNG_WERROR=ON); after the
+#           OCI suites, that no container cgroup is left under the host's cgroup2 /rung
 #   tests   every doctest case of every unit binary that ctest knows (tests/unit), and every
 #           Bats test of tests/oci/*.bats once against each phase present; and, if
 #           scripts/vm-test.sh exists, the suites it runs in a pure cgroup v2 VM (booted once)
@@ -186,6 +187,14 @@ else
     exit 1
 fi
 
+# The host's cgroup v2 hierarchy, where phase 4 on puts each container in /rung/<id>.
+cgroup2=
+for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+    [[ $(stat -f -c %T "$d" 2>/dev/null) == cgroup2fs ]] && cgroup2=$d && break
+done
+had_rung_cgroup=0
+[[ -n $cgroup2 && -d $cgroup2/rung ]] && had_rung_cgroup=1
+
 for dir in phase*-*/; do
     dir=${dir%/}
     [[ -f $dir/CMakeLists.txt ]] || continue
@@ -202,6 +211,21 @@ for dir in phase*-*/; do
     RUNG=$bin PHASE=$n bats --tap tests/oci/*.bats >"$tap" 2>&1
     tap_counts "oci $dir" "$tap"
 done
+
+# No container's cgroup outlives the suites: each delete removes its own. The parent /rung is
+# shared by every container, so the last delete may not know it is the last (two containers
+# created at once): the suite removes it if it made it and it is empty.
+if [[ -n $cgroup2 ]]; then
+    left=()
+    [[ -d $cgroup2/rung ]] && mapfile -t left < <(find "$cgroup2/rung" -mindepth 1 -type d)
+    if ((${#left[@]})); then
+        echo "FAILED: cgroups left behind: ${left[*]}"
+        check cgroups 1
+    else
+        check cgroups 0
+        ((had_rung_cgroup)) || [[ ! -d $cgroup2/rung ]] || rmdir "$cgroup2/rung"
+    fi
+fi
 
 # ---- VM hook -------------------------------------------------------------------------------
 # scripts/vm-test.sh OUTDIR (H4's, with scripts/vm-run.sh) boots one pure cgroup v2 VM, runs
