@@ -86,6 +86,21 @@ teardown() {
     rung delete --force "$id"
 }
 
+@test "hugepageLimits and the unified map hold the values set" {
+    require_phase 4
+    setup_bundle
+    local id=huge-$$ cg
+    # 2 MiB pages: x86_64's default huge page size, whose hugetlb files every such kernel has.
+    configure '{"hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}],
+                "unified": {"memory.high": "67108864", "pids.max": "42"}}' sleep 100
+    start_container "$id"
+    cg=$(default_cgroup "$id")
+    assert_equal "$(cat "$cg/hugetlb.2MB.max")" 4194304
+    assert_equal "$(cat "$cg/memory.high")" 67108864
+    assert_equal "$(cat "$cg/pids.max")" 42
+    rung delete --force "$id"
+}
+
 @test "nested absolute and relative cgroupsPath" {
     require_phase 4
     setup_bundle
