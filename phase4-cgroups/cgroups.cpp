@@ -681,15 +681,24 @@ std::vector<std::string> Cgroup::create(const std::set<std::string>& controllers
     ScopeGuard undo([&] {
         if (!made.empty()) remove(made);
     });
-    std::string cur;
-    for (const auto& part : split(path_, '/')) {
-        cur += "/" + part;
-        std::string dir = h_.mount + cur;
+    // An ancestor found (EEXIST) may be removed before the next mkdir by the delete of the
+    // container that made it (its last child, it thinks): that mkdir fails with ENOENT, and the
+    // walk starts again from the top. Two tries are enough for one such race; four for luck.
+    for (int attempt = 1;; ++attempt) {
         try {
-            sys::mkdir(dir, 0755, kRule);
-            made.push_back(cur);
+            std::string cur;
+            for (const auto& part : split(path_, '/')) {
+                cur += "/" + part;
+                try {
+                    sys::mkdir(h_.mount + cur, 0755, kRule);
+                    made.push_back(cur);
+                } catch (const Error& e) {
+                    if (e.err() != EEXIST) throw;
+                }
+            }
+            break;
         } catch (const Error& e) {
-            if (e.err() != EEXIST) throw;
+            if (e.err() != ENOENT || attempt == 4) throw;
         }
     }
     if (made.empty() || made.back() != path_) {

@@ -329,3 +329,19 @@ cpu_ticks() {
     rung delete "$id"
     [[ ! -e $CG/rung/$id ]]
 }
+
+@test "an ancestor cgroup removed by another container's delete between two mkdirs is made again" {
+    require_phase 4
+    command -v strace >/dev/null || skip "strace is not installed (scripts/deps.sh installs it)"
+    local id=race-$$
+    update_config --arg p "/$TOP/parent/$id" '.linux.cgroupsPath = $p'
+    mkdir "$CG/$TOP"
+    # The mkdir of parent fails once with ENOENT, as it does when the container that made
+    # $TOP removes it just then; create walks the path again.
+    strace -o /dev/null -P "$CG/$TOP/parent" -e trace=mkdir,mkdirat \
+        -e inject=mkdir,mkdirat:error=ENOENT:when=1 \
+        "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" "$id" </dev/null
+    assert_equal "$(cgroup_of "$(init_pid "$id")")" "/$TOP/parent/$id"
+    rung delete --force "$id"
+    [[ ! -e $CG/$TOP/parent ]]
+}
