@@ -1,0 +1,37 @@
+// process: the container process's own last steps, from init (or `rung exec`) to execve(2).
+//
+// They run in the order phase 5 needs, so that it inserts steps rather than reorders them:
+//
+//   close_inherited_fds -> (rlimits) -> set_user (capabilities kept) -> (capabilities,
+//   no_new_privs, seccomp) -> find_executable -> signal mask, argv, env -> execve
+//
+// The steps in parentheses are phase 5's; exec_process marks where each goes.
+#pragma once
+
+#include "spec.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rung {
+
+// Close every fd above stderr that was inherited without FD_CLOEXEC (init and exec, first
+// thing), but the first `preserve_fds` of them (3 to 3+N-1). `who` labels the trace.
+void close_inherited_fds(std::string_view who, int preserve_fds = 0);
+
+// The path execve will run for process.args[0]: looked up in the PATH of process.env.
+std::string find_executable(const std::string& cmd, const std::vector<std::string>& env);
+
+// execve(2) `file` with exactly `args` and `env`, and no signal blocked (`rung run` blocks them
+// to forward them; a new program starts with none). Shared by the container process and hooks.
+// Returns only by throwing: 127 if `file` is not there, 126 if it cannot be run.
+[[noreturn]] void execute(const std::string& file, const std::vector<std::string>& args,
+                          const std::vector<std::string>& env);
+
+// The last steps every container process takes, shared by init and `rung exec`: become
+// process.user, take its umask, find args[0] in the container's PATH, and execve. Throws on
+// failure (127 if the program is not there, 126 if it cannot be run).
+[[noreturn]] void exec_process(const Process& process);
+
+} // namespace rung
