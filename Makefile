@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all phase1 phase2 phase3 phase4 phase5 test demo clean
+.PHONY: all phase1 phase2 phase3 phase4 phase5 test demo bench clean
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -22,6 +22,10 @@ test:
 # Installs what is missing, builds, and takes a busybox container through its lifecycle.
 demo:
 	BUILD_DIR=$(abspath $(BUILD)) scripts/demo.sh
+
+# rung against runc, crun and the kernel's floor, in one run (needs root): docs/benchmarks.md.
+bench:
+	scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD)
