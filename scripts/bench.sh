@@ -167,6 +167,7 @@ rt() { # NAME ARGS...: the runtime NAME with ARGS (its prefix split into words o
     ${RT[$name]} "$@"
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== (a) run /bin/true, (g) the floor, (d) peak RSS: $N rounds"
 for ((i = 0; i < N; i++)); do
     timed nsenter nsenter nsenter --mount="$work/ns/mnt" /bin/true
@@ -294,7 +295,8 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 report=$work/report.md
 {
     echo "<!-- BENCH:BEGIN -->"
-    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), kernel $(uname -r), $N rounds"
+    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), kernel $(uname -r), load average"
+    echo "$load_before before and $(cut -d' ' -f1-3 /proc/loadavg) after; $N rounds"
     echo "(F_ROUNDS=$F_ROUNDS for (f)): rung $(git describe --always --dirty 2>/dev/null || echo ?)"
     echo "Release, $(runc --version | head -1), $(crun --version | head -1)."
     echo "Reproduce with \`make bench\` (or \`N=$N scripts/bench.sh\`)."
