@@ -180,6 +180,13 @@ int prctl(int option, unsigned long arg2, unsigned long arg3, std::string_view r
     return check(::prctl(option, arg2, arg3, 0UL, 0UL), "prctl " + std::to_string(option));
 }
 
+void setrlimit(int resource, std::string_view name, const struct rlimit& limit,
+               std::string_view rule) {
+    log::step(rule, "setrlimit(", name, ", {soft=", limit.rlim_cur, ", hard=", limit.rlim_max,
+              "})");
+    check(::setrlimit(resource, &limit), "setrlimit " + std::string(name));
+}
+
 void sigprocmask(int how, const sigset_t& set, std::string_view rule) {
     const char* name = how == SIG_BLOCK     ? "SIG_BLOCK"
                        : how == SIG_UNBLOCK ? "SIG_UNBLOCK"
