@@ -106,9 +106,10 @@ void drop_bounding_set(const CapSets& caps) {
     for (int cap = 0; cap < static_cast<int>(::cap_max_bits()); ++cap) {
         if (contains(caps.bounding, cap) || ::cap_get_bound(static_cast<cap_value_t>(cap)) != 1)
             continue;
-        with_context("drop " + capability_name(cap) + " from the bounding set", [&] {
+        std::string name = capability_name(cap);
+        with_context("drop " + name + " from the bounding set", [&] {
             sys::prctl(PR_CAPBSET_DROP, static_cast<unsigned long>(cap), 0,
-                       "config.md: process.capabilities.bounding");
+                       "config.md: process.capabilities.bounding, drop " + name);
         });
     }
 }
@@ -142,7 +143,8 @@ void raise_ambient_capabilities(const CapSets& caps) {
     sys::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, rule);
     for (int cap : caps.ambient)
         with_context("raise ambient " + capability_name(cap), [&] {
-            sys::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, static_cast<unsigned long>(cap), rule);
+            sys::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, static_cast<unsigned long>(cap),
+                       std::string(rule) + ", raise " + capability_name(cap));
         });
 }
 

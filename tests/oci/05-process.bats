@@ -252,3 +252,28 @@ install_attack() {
     assert_success
     assert_output 'euid 0'
 }
+
+@test "lsm: a label for an LSM this host has not got is one line at create, nothing left" {
+    require_phase 5
+    [[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) != Y ]] ||
+        skip "this host has AppArmor (tests/vm/05-lsm.bats applies a profile)"
+    update_config '.process.apparmorProfile = "rung-test"'
+    run_to_file rung create --bundle "$BUNDLE" aa
+    assert_failure
+    one_line
+    assert_output 'rung: create: config.json: process.apparmorProfile "rung-test": AppArmor is not enabled on this host (/sys/module/apparmor/parameters/enabled is not Y)'
+    assert_clean aa
+    [[ ! -e /sys/fs/selinux/enforce ]] || skip "this host has SELinux"
+    update_config 'del(.process.apparmorProfile) | .process.selinuxLabel = "system_u:system_r:container_t:s0"'
+    run_to_file rung create --bundle "$BUNDLE" se
+    assert_failure
+    one_line
+    assert_output 'rung: create: config.json: process.selinuxLabel "system_u:system_r:container_t:s0": SELinux is not enabled on this host (no /sys/fs/selinux)'
+    assert_clean se
+    update_config 'del(.process.selinuxLabel) | .linux.mountLabel = "system_u:object_r:container_file_t:s0"'
+    run_to_file rung create --bundle "$BUNDLE" ml
+    assert_failure
+    one_line
+    assert_output 'rung: create: config.json: linux.mountLabel "system_u:object_r:container_file_t:s0": SELinux is not enabled on this host (no /sys/fs/selinux)'
+    assert_clean ml
+}
