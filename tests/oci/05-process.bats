@@ -171,17 +171,18 @@ install_attack() {
 @test "exec: --cap adds a capability and --no-new-privs sets no_new_privs, as runc's" {
     require_phase 5
     caps '{"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}'
-    create_container ex sleep 1000
-    rung start ex
-    run rung exec ex grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status
+    local id=capexec-$$ # the cgroup /rung/ID is the host's: an ID of our own
+    create_container "$id" sleep 1000
+    rung start "$id"
+    run rung exec "$id" grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status
     assert_success
     assert_line $'CapBnd:\t0000000000000020'
     assert_line $'NoNewPrivs:\t0'
-    run rung exec --cap CAP_NET_RAW --no-new-privs ex grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status
+    run rung exec --cap CAP_NET_RAW --no-new-privs "$id" grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status
     assert_success
     assert_line $'CapBnd:\t0000000000002020'
     assert_line $'NoNewPrivs:\t1'
-    run rung exec --cap CAP_NOPE ex true
+    run rung exec --cap CAP_NOPE "$id" true
     assert_failure
     assert_output --partial 'process.capabilities.bounding[1]: unknown capability "CAP_NOPE"'
 }
@@ -208,14 +209,15 @@ install_attack() {
     install_attack
     caps '{"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}'
     as_user 1000
-    create_container victim sleep 1000
-    rung start victim
+    local id=victim-$$ # the cgroup /rung/ID is the host's: an ID of our own
+    create_container "$id" sleep 1000
+    rung start "$id"
     # The attacker is root in the container, the victim (pid 1) uid 1000: ptrace(2) needs
     # CAP_SYS_PTRACE for a process of another user.
-    run rung exec -u 0 victim /bin/attack ptrace 1
+    run rung exec -u 0 "$id" /bin/attack ptrace 1
     assert_failure
     assert_output 'ptrace 1: Operation not permitted'
-    run rung exec -u 0 --cap CAP_SYS_PTRACE victim /bin/attack ptrace 1
+    run rung exec -u 0 --cap CAP_SYS_PTRACE "$id" /bin/attack ptrace 1
     assert_success
     assert_output 'attached 1'
 }
