@@ -76,8 +76,8 @@ std::optional<uint32_t> parse_id(std::string_view text) {
 // config.json (saved at create) for what the flags leave out, as runc does.
 struct ExecFlags {
     std::string process_file, cwd, user;
-    std::vector<std::string> env, args, additional_gids;
-    bool tty = false;
+    std::vector<std::string> env, args, additional_gids, caps;
+    bool tty = false, no_new_privs = false;
 };
 
 rung::Process exec_process_from(const ExecFlags& f, const rung::Spec& config) {
@@ -119,6 +119,16 @@ rung::Process exec_process_from(const ExecFlags& f, const rung::Spec& config) {
             p.user.additional_gids.push_back(*gid);
         }
     }
+    // runc's --cap: added to the bounding, effective and permitted sets, and to ambient where the
+    // process has inheritable ones (an ambient capability must be inheritable too).
+    if (!f.caps.empty() && !p.capabilities) p.capabilities.emplace();
+    for (const auto& cap : f.caps) {
+        rung::Capabilities& c = *p.capabilities;
+        for (auto* set : {&c.bounding, &c.effective, &c.permitted})
+            set->push_back(cap);
+        if (!c.inheritable.empty()) c.ambient.push_back(cap);
+    }
+    if (f.no_new_privs) p.no_new_privileges = true;
     return p;
 }
 
@@ -262,6 +272,9 @@ void add_exec(rung::Cli& cli, const std::string& root) {
     cmd->add_option("--user,-u", ef.user, "UID[:GID] to run as");
     cmd->add_option("--additional-gids,-g", ef.additional_gids,
                     "Supplementary groups as well (GID, repeated or a comma list)");
+    cmd->add_option("--cap,-c", ef.caps, "Add a capability (CAP_NAME, repeated) to the process");
+    cmd->add_flag("--no-new-privs", ef.no_new_privs,
+                  "Set no_new_privs: setuid bits and file capabilities give nothing");
     cmd->add_option("--cgroup", eo.cgroup,
                     "Run in this existing sub-cgroup of the container's (cgroup v2: a path)");
     cmd->add_option("--preserve-fds", eo.preserve_fds,

@@ -1,9 +1,13 @@
 // preflight: every check create makes before it creates anything.
 #include "preflight.hpp"
 
+#include "capabilities.hpp"
+#include "lsm.hpp"
 #include "mount_options.hpp"
+#include "rlimits.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
+#include "rung/log.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -94,11 +98,23 @@ void check_ids(const User& u, const std::string& where) {
         check(u.additional_gids[i], "additionalGids[" + std::to_string(i) + "]");
 }
 
+// config.md, process.capabilities: a name capabilities(7) does not have is an error now, not
+// at start; one that cannot be granted here is a warning (the spec: warn, do not fail).
+void check_capabilities(const Process& p, const std::string& where) {
+    std::vector<std::string> skipped;
+    resolve_capabilities(p.capabilities, where, &skipped);
+    for (const auto& line : skipped)
+        log::warn(line);
+}
+
 } // namespace
 
 void check_process(const Process& p, const std::string& where) {
     check_ids(p.user, where);
     check_exec_size(p, where);
+    check_capabilities(p, where);
+    check_rlimits(p.rlimits, where);
+    check_process_labels(p, where);
 }
 
 std::string cgroup_path_of(const Spec& spec, const std::string& id) {
@@ -133,6 +149,7 @@ void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions
     if (!plan.has("mount") || (plan.clone_flags & CLONE_NEWNS)) check_rootfs(spec.root.path);
     check_process(spec.process, "config.json: process");
     check_namespaces(spec, plan, opts);
+    check_mount_label(spec.linux.mount_label);
     // config.md, mounts: options that cannot be applied fail here, not halfway through init.
     for (size_t i = 0; i < spec.mounts.size(); ++i)
         with_context("config.json: .mounts[" + std::to_string(i) + "]",

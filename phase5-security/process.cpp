@@ -4,6 +4,9 @@
 // touch only the calling process: its fds, its credentials, its signal mask, its program.
 #include "process.hpp"
 
+#include "capabilities.hpp"
+#include "lsm.hpp"
+#include "rlimits.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/log.hpp"
@@ -12,6 +15,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <filesystem>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +34,13 @@ void set_user(const User& user) {
     sys::setgid(user.gid, "config.md: process.user, gid");
     sys::setuid(user.uid, "config.md: process.user, uid");
     if (user.umask) sys::umask(static_cast<mode_t>(*user.umask), "config.md: process.user, umask");
+}
+
+// config.md, process.noNewPrivileges: PR_SET_NO_NEW_PRIVS, so that no execve from here on can
+// give the process more than it has: setuid and setgid bits and file capabilities are ignored.
+// Inherited by every child, and it cannot be unset.
+void set_no_new_privileges(bool on) {
+    if (on) sys::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, "config.md: process.noNewPrivileges");
 }
 
 // A shell's convention for a command it cannot run: 127 not found, 126 found but not executable.
@@ -111,13 +122,16 @@ void execute(const std::string& file, const std::vector<std::string>& args,
 }
 
 void exec_process(const Process& process) {
-    // phase 5: process.rlimits (setrlimit), while still root: raising a hard limit needs
-    // CAP_SYS_RESOURCE.
-    // phase 5: keep the capabilities across the uid change (PR_SET_KEEPCAPS).
+    set_exec_labels(process);
+    apply_rlimits(process.rlimits); // while still root: raising a hard limit needs CAP_SYS_RESOURCE
+    CapSets caps = resolve_capabilities(process.capabilities, "process");
+    drop_bounding_set(caps); // while still root: PR_CAPBSET_DROP needs CAP_SETPCAP
+    keep_capabilities_across_setuid();
     set_user(process.user);
-    // phase 5: process.capabilities (bounding, then the other sets), then
-    // process.noNewPrivileges, then linux.seccomp, last so that the filter need not allow the
-    // steps before it.
+    set_capabilities(caps);
+    raise_ambient_capabilities(caps);
+    set_no_new_privileges(process.no_new_privileges);
+    // phase 5: linux.seccomp, last so that the filter need not allow the steps before it.
     std::string file = find_executable(process.args[0], process.env);
     execute(file, process.args, process.env);
 }

@@ -1,11 +1,14 @@
 // process: the container process's own last steps, from init (or `rung exec`) to execve(2).
 //
-// They run in the order phase 5 needs, so that it inserts steps rather than reorders them:
+// They run in the order phase 5 needs (DESIGN.md, section 5):
 //
-//   close_inherited_fds -> (rlimits) -> set_user (capabilities kept) -> (capabilities,
-//   no_new_privs, seccomp) -> find_executable -> signal mask, argv, env -> execve
+//   close_inherited_fds -> LSM exec labels -> rlimits -> drop the bounding set -> keep
+//   capabilities -> set_user -> effective, permitted, inheritable -> ambient -> no_new_privs
+//   -> (seccomp) -> find_executable -> signal mask, argv, env -> execve
 //
-// The steps in parentheses are phase 5's; exec_process marks where each goes.
+// Everything that needs root's power runs first, while init still has it. The bounding set is
+// dropped before set_user, not after: PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set,
+// and setuid(2) to a uid other than 0 empties that set (capabilities.hpp).
 #pragma once
 
 #include "spec.hpp"
@@ -29,8 +32,9 @@ std::string find_executable(const std::string& cmd, const std::vector<std::strin
 [[noreturn]] void execute(const std::string& file, const std::vector<std::string>& args,
                           const std::vector<std::string>& env);
 
-// The last steps every container process takes, shared by init and `rung exec`: become
-// process.user, take its umask, find args[0] in the container's PATH, and execve. Throws on
+// The last steps every container process takes, shared by init and `rung exec`: its LSM
+// labels and rlimits, its capabilities around becoming process.user with its umask, then
+// no_new_privs, find args[0] in the container's PATH, and execve. Throws on
 // failure (127 if the program is not there, 126 if it cannot be run).
 [[noreturn]] void exec_process(const Process& process);
 

@@ -32,11 +32,6 @@ const Resources& resources_of(const Spec& s) {
 }
 
 constexpr Unapplied kUnapplied[] = {
-    {"process.capabilities", "phase 5",
-     [](const Spec& s) { return s.process.capabilities.has_value(); }},
-    {"process.rlimits", "phase 5", [](const Spec& s) { return !s.process.rlimits.empty(); }},
-    {"process.noNewPrivileges", "phase 5",
-     [](const Spec& s) { return s.process.no_new_privileges; }},
     {"linux.seccomp", "phase 5", [](const Spec& s) { return s.linux.seccomp.has_value(); }},
     {"linux.maskedPaths", "phase 5", [](const Spec& s) { return !s.linux.masked_paths.empty(); }},
     {"linux.readonlyPaths", "phase 5",
@@ -47,10 +42,6 @@ constexpr Unapplied kUnapplied[] = {
      [](const Spec& s) { return !s.linux.gid_mappings.empty(); }},
     {"linux.resources.devices", "not yet supported",
      [](const Spec& s) { return !resources_of(s).devices.empty(); }},
-    {"process.apparmorProfile", "not supported",
-     [](const Spec& s) { return !s.process.apparmor_profile.empty(); }},
-    {"process.selinuxLabel", "not supported",
-     [](const Spec& s) { return !s.process.selinux_label.empty(); }},
     {"process.ioPriority", "not supported",
      [](const Spec& s) { return s.process.io_priority.has_value(); }},
     {"process.scheduler", "not supported",
@@ -66,8 +57,6 @@ constexpr Unapplied kUnapplied[] = {
          return std::any_of(s.mounts.begin(), s.mounts.end(),
                             [](const Mount& m) { return !m.uid_mappings.empty(); });
      }},
-    {"linux.mountLabel", "not supported",
-     [](const Spec& s) { return !s.linux.mount_label.empty(); }},
     {"linux.intelRdt", "not supported",
      [](const Spec& s) { return s.linux.intel_rdt.has_value(); }},
     {"linux.personality", "not supported",

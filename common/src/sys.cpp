@@ -66,6 +66,24 @@ std::string ioctl_name(unsigned long request) {
     }
 }
 
+// The prctl(2) options rung uses, by name for the narration and errors; others as numbers.
+std::string prctl_name(int option) {
+    switch (option) {
+    case PR_SET_PDEATHSIG:
+        return "PR_SET_PDEATHSIG";
+    case PR_SET_KEEPCAPS:
+        return "PR_SET_KEEPCAPS";
+    case PR_CAPBSET_DROP:
+        return "PR_CAPBSET_DROP";
+    case PR_CAP_AMBIENT:
+        return "PR_CAP_AMBIENT";
+    case PR_SET_NO_NEW_PRIVS:
+        return "PR_SET_NO_NEW_PRIVS";
+    default:
+        return std::to_string(option);
+    }
+}
+
 // A list of strings for the narration: ["sh", "-c", "echo hi"].
 std::string string_list(const std::vector<std::string>& v) {
     std::string out = "[";
@@ -176,8 +194,15 @@ void setpgid(pid_t pid, pid_t pgid, std::string_view rule) {
 }
 
 int prctl(int option, unsigned long arg2, unsigned long arg3, std::string_view rule) {
-    log::step(rule, "prctl(", option, ", ", arg2, ", ", arg3, ")");
-    return check(::prctl(option, arg2, arg3, 0UL, 0UL), "prctl " + std::to_string(option));
+    log::step(rule, "prctl(", prctl_name(option), ", ", arg2, ", ", arg3, ")");
+    return check(::prctl(option, arg2, arg3, 0UL, 0UL), "prctl " + prctl_name(option));
+}
+
+void setrlimit(int resource, std::string_view name, const struct rlimit& limit,
+               std::string_view rule) {
+    log::step(rule, "setrlimit(", name, ", {soft=", limit.rlim_cur, ", hard=", limit.rlim_max,
+              "})");
+    check(::setrlimit(resource, &limit), "setrlimit " + std::string(name));
 }
 
 void sigprocmask(int how, const sigset_t& set, std::string_view rule) {

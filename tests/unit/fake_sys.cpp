@@ -165,6 +165,13 @@ int prctl(int option, unsigned long arg2, unsigned long arg3, std::string_view r
     return 0;
 }
 
+void setrlimit(int resource, std::string_view name, const struct rlimit& limit,
+               std::string_view rule) {
+    record("setrlimit",
+           {std::string(name), std::to_string(limit.rlim_cur), std::to_string(limit.rlim_max)},
+           static_cast<uint64_t>(resource), rule, "setrlimit " + std::string(name));
+}
+
 void sigprocmask(int how, const sigset_t& set, std::string_view rule) {
     std::vector<std::string> sigs;
     for (int sig = 1; sig < NSIG; ++sig)

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
 #include <utility>
@@ -82,6 +83,9 @@ pid_t setsid(std::string_view rule = {});
 void setpgid(pid_t pid, pid_t pgid, std::string_view rule = {});
 // prctl(2) with up to two arguments. Returns prctl's result.
 int prctl(int option, unsigned long arg2 = 0, unsigned long arg3 = 0, std::string_view rule = {});
+// setrlimit(2) of `resource`, whose name ("RLIMIT_NOFILE") the trace and the error carry.
+void setrlimit(int resource, std::string_view name, const struct rlimit& limit,
+               std::string_view rule = {});
 
 // sigprocmask(2): `how` is SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK.
 void sigprocmask(int how, const sigset_t& set, std::string_view rule = {});
