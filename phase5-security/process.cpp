@@ -4,6 +4,8 @@
 // touch only the calling process: its fds, its credentials, its signal mask, its program.
 #include "process.hpp"
 
+#include "seccomp.hpp"
+
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/log.hpp"
@@ -98,11 +100,12 @@ std::string find_executable(const std::string& cmd, const std::vector<std::strin
     throw Error("exec " + quote(cmd) + ": executable file not found in $PATH").set_exit_status(127);
 }
 
+namespace {
+
 // config.md, process: args and env exactly as given; the environment is the container's, not the
-// runtime's.
-void execute(const std::string& file, const std::vector<std::string>& args,
-             const std::vector<std::string>& env) {
-    unblock_all_signals();
+// runtime's. The signal mask is already the program's.
+[[noreturn]] void execve_program(const std::string& file, const std::vector<std::string>& args,
+                                 const std::vector<std::string>& env) {
     try {
         sys::execve(file, args, env, "config.md: process.args, process.env");
     } catch (Error& e) {
@@ -110,16 +113,34 @@ void execute(const std::string& file, const std::vector<std::string>& args,
     }
 }
 
-void exec_process(const Process& process) {
+// config-linux.md, seccomp; seccomp(2): installing a filter needs no_new_privs or
+// CAP_SYS_ADMIN. With noNewPrivileges the filter goes on last, right before execve; without, it
+// must go on while init still has every capability, before the user changes (seccomp.hpp).
+void load_seccomp(seccomp::Filter* filter, const Process& process, bool at_the_end) {
+    if (filter && process.no_new_privileges == at_the_end) filter->load();
+}
+
+} // namespace
+
+void execute(const std::string& file, const std::vector<std::string>& args,
+             const std::vector<std::string>& env) {
+    unblock_all_signals();
+    execve_program(file, args, env);
+}
+
+void exec_process(const Process& process, seccomp::Filter* filter) {
     // phase 5: process.rlimits (setrlimit), while still root: raising a hard limit needs
     // CAP_SYS_RESOURCE.
+    load_seccomp(filter, process, false);
     // phase 5: keep the capabilities across the uid change (PR_SET_KEEPCAPS).
     set_user(process.user);
     // phase 5: process.capabilities (bounding, then the other sets), then
-    // process.noNewPrivileges, then linux.seccomp, last so that the filter need not allow the
-    // steps before it.
+    // process.noNewPrivileges.
+    // linux.seccomp: last, so that the filter need not allow the steps before it.
     std::string file = find_executable(process.args[0], process.env);
-    execute(file, process.args, process.env);
+    unblock_all_signals();
+    load_seccomp(filter, process, true);
+    execve_program(file, process.args, process.env);
 }
 
 } // namespace rung

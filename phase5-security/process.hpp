@@ -2,10 +2,12 @@
 //
 // They run in the order phase 5 needs, so that it inserts steps rather than reorders them:
 //
-//   close_inherited_fds -> (rlimits) -> set_user (capabilities kept) -> (capabilities,
-//   no_new_privs, seccomp) -> find_executable -> signal mask, argv, env -> execve
+//   close_inherited_fds -> (rlimits) -> [seccomp without no_new_privs] -> set_user
+//   (capabilities kept) -> (capabilities, no_new_privs) -> find_executable -> signal mask ->
+//   [seccomp with no_new_privs] -> execve
 //
-// The steps in parentheses are phase 5's; exec_process marks where each goes.
+// The steps in parentheses are phase 5's; exec_process marks where each goes. seccomp.hpp says
+// why the filter goes on at one of two places.
 #pragma once
 
 #include "spec.hpp"
@@ -15,6 +17,10 @@
 #include <vector>
 
 namespace rung {
+
+namespace seccomp {
+class Filter;
+}
 
 // Close every fd above stderr that was inherited without FD_CLOEXEC (init and exec, first
 // thing), but the first `preserve_fds` of them (3 to 3+N-1). `who` labels the trace.
@@ -30,8 +36,9 @@ std::string find_executable(const std::string& cmd, const std::vector<std::strin
                           const std::vector<std::string>& env);
 
 // The last steps every container process takes, shared by init and `rung exec`: become
-// process.user, take its umask, find args[0] in the container's PATH, and execve. Throws on
-// failure (127 if the program is not there, 126 if it cannot be run).
-[[noreturn]] void exec_process(const Process& process);
+// process.user, take its umask, find args[0] in the container's PATH, install `filter`
+// (linux.seccomp; null: none), and execve. Throws on failure (127 if the program is not there,
+// 126 if it cannot be run).
+[[noreturn]] void exec_process(const Process& process, seccomp::Filter* filter);
 
 } // namespace rung

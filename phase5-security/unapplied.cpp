@@ -37,7 +37,6 @@ constexpr Unapplied kUnapplied[] = {
     {"process.rlimits", "phase 5", [](const Spec& s) { return !s.process.rlimits.empty(); }},
     {"process.noNewPrivileges", "phase 5",
      [](const Spec& s) { return s.process.no_new_privileges; }},
-    {"linux.seccomp", "phase 5", [](const Spec& s) { return s.linux.seccomp.has_value(); }},
     {"linux.maskedPaths", "phase 5", [](const Spec& s) { return !s.linux.masked_paths.empty(); }},
     {"linux.readonlyPaths", "phase 5",
      [](const Spec& s) { return !s.linux.readonly_paths.empty(); }},
