@@ -132,6 +132,12 @@ void add_rule(scmp_filter_ctx ctx, const SeccompSyscall& s, uint32_t default_act
     }
     // One argument named twice: libseccomp cannot AND them; as runc, one rule each (OR).
     bool separate = std::any_of(per_index.begin(), per_index.end(), [](int n) { return n > 1; });
+    std::string names;
+    for (const auto& n : s.names)
+        names += (names.empty() ? "" : ", ") + n;
+    log::step("config-linux.md: seccomp, syscalls", "seccomp_rule_add(", s.action,
+              s.errno_ret ? "(" + std::to_string(*s.errno_ret) + ")" : "", ", [", names, "], ",
+              s.args.size(), separate ? " args, one rule each)" : " args)");
     for (size_t j = 0; j < s.names.size(); ++j) {
         std::string name_path = where + ".names[" + std::to_string(j) + "]";
         const std::string& name = s.names[j];

@@ -73,6 +73,26 @@ deny_mkdir() {
     refute_output --partial after
 }
 
+@test "seccomp: SCMP_ACT_TRACE without a tracer fails the call with ENOSYS" {
+    require_phase 5
+    # seccomp(2): with no tracer attached the call is not run and returns ENOSYS.
+    deny_mkdir SCMP_ACT_TRACE 13
+    run run_container mkdir /tmp/d
+    assert_failure 1
+    assert_output --partial "Function not implemented"
+    [[ ! -e $ROOTFS/tmp/d ]] || fail "mkdir ran"
+}
+
+@test "seccomp: flags TSYNC, LOG and SPEC_ALLOW are accepted and the filter holds" {
+    require_phase 5
+    set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_TSYNC",
+        "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}'
+    run run_container mkdir /tmp/d
+    assert_failure 1
+    assert_output --partial "Operation not permitted"
+}
+
 @test "seccomp: SCMP_ACT_LOG lets the call through (the log is the kernel's)" {
     require_phase 5
     deny_mkdir SCMP_ACT_LOG

@@ -7,6 +7,8 @@
 // appends "notified <syscall> pid <pid>" to STATE_FILE. Exits when the last process of the
 // filter is gone. The OCI suite uses it to test SCMP_ACT_NOTIFY; a real agent (runc's
 // contrib/cmd/seccompagent) would do the call on the process's behalf.
+#include "receive_fd.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -21,26 +23,6 @@ namespace {
 int fail(const char* what) {
     std::fprintf(stderr, "seccomp_agent: %s: %s\n", what, std::strerror(errno));
     return 1;
-}
-
-// The one message of the connection: the state as payload, the notify fd attached.
-int receive_notify_fd(int conn, std::FILE* out) {
-    static char state[65536];
-    iovec iov{state, sizeof state - 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = ::recvmsg(conn, &msg, 0);
-    if (n < 0) return -1;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) return errno = EBADMSG, -1;
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    std::fprintf(out, "%.*s\n", static_cast<int>(n), state);
-    return fd;
 }
 
 } // namespace
@@ -63,8 +45,12 @@ int main(int argc, char** argv) {
         return fail("listen");
     int conn = ::accept(lsock, nullptr, nullptr);
     if (conn < 0) return fail("accept");
-    int notify = receive_notify_fd(conn, out);
-    if (notify < 0) return fail("recvmsg");
+    // The one message of the connection: the state as payload, the notify fd attached.
+    static char state[65536];
+    ssize_t len;
+    int notify = receive_fd(conn, state, sizeof state, len);
+    if (notify < 0) return fail("receive the notify fd");
+    std::fprintf(out, "%.*s\n", static_cast<int>(len), state);
     ::close(conn); // config-linux.md: one state per connection
     ::close(lsock);
 

@@ -4,6 +4,8 @@
 #include "seccomp.hpp"
 #include "spec.hpp"
 
+#include <seccomp.h>
+
 #include <doctest/doctest.h>
 #include <set>
 
@@ -75,6 +77,17 @@ TEST_CASE("seccomp: what libseccomp cannot do fails at compile, naming the field
     // A rule with the default action changes nothing: skipped, not refused.
     CHECK(compile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"],
               "action": "SCMP_ACT_ALLOW"}]})") == "");
+}
+
+TEST_CASE("seccomp: a flag this libseccomp cannot set is an error naming it") {
+    std::string err = compile_error(R"({"defaultAction": "SCMP_ACT_ALLOW",
+        "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]})");
+#if SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR < 6
+    CHECK(err.starts_with(".linux.seccomp.flags[0]: \"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\": "
+                          "libseccomp 2."));
+#else
+    CHECK(err == "");
+#endif
 }
 
 TEST_CASE("seccomp: rung spec's default profile compiles and keeps the dangerous calls out") {
