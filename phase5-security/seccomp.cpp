@@ -17,6 +17,11 @@
 namespace rung::seccomp {
 namespace {
 
+// libseccomp returns -errno.
+[[noreturn]] void fail(const std::string& what, int rc) {
+    throw Error(what, -rc);
+}
+
 // config-linux.md: SCMP_ARCH_X86_64 is libseccomp's "x86_64" (seccomp_arch_resolve_name).
 uint32_t arch_of(const std::string& name) {
     std::string lower = name.substr(std::string_view("SCMP_ARCH_").size());
@@ -96,10 +101,6 @@ void set_flag(scmp_filter_ctx ctx, const std::string& flag) {
 
 } // namespace
 
-void fail(const std::string& what, int rc) {
-    throw Error(what, -rc);
-}
-
 struct Filter::Impl {
     scmp_filter_ctx ctx = nullptr;
     bool notifies = false;
@@ -112,6 +113,11 @@ struct Filter::Impl {
 };
 
 namespace {
+
+// Why sendmsg must not be notified: the notify fd goes to the agent by sendmsg, after the load.
+constexpr const char* kNotifySendmsg =
+    "SCMP_ACT_NOTIFY cannot apply to sendmsg: rung sends the agent its notify fd with sendmsg "
+    "after loading the filter, and would wait forever for an agent that has no fd yet";
 
 // One syscalls[] entry, name by name. `where` is its JSON path.
 void add_rule(scmp_filter_ctx ctx, const SeccompSyscall& s, uint32_t default_action,
@@ -141,6 +147,8 @@ void add_rule(scmp_filter_ctx ctx, const SeccompSyscall& s, uint32_t default_act
     for (size_t j = 0; j < s.names.size(); ++j) {
         std::string name_path = where + ".names[" + std::to_string(j) + "]";
         const std::string& name = s.names[j];
+        if (s.action == "SCMP_ACT_NOTIFY" && name == "sendmsg")
+            throw Error(name_path + ": " + kNotifySendmsg);
         int nr = ::seccomp_syscall_resolve_name(name.c_str());
         if (nr == __NR_SCMP_ERROR)
             throw Error(name_path + ": unknown system call " + quote(name) + ": libseccomp " +
@@ -181,7 +189,8 @@ Filter::Filter(const Seccomp& p) : impl_(std::make_unique<Impl>()) {
     }
     for (size_t i = 0; i < p.flags.size(); ++i)
         with_context(at + ".flags[" + std::to_string(i) + "]", [&] { set_flag(ctx, p.flags[i]); });
-    impl_->notifies = p.default_action == "SCMP_ACT_NOTIFY";
+    if (p.default_action == "SCMP_ACT_NOTIFY") // runc refuses it too
+        throw Error(at + ".defaultAction: " + kNotifySendmsg + " (list the calls to notify)");
     for (size_t i = 0; i < p.syscalls.size(); ++i) {
         add_rule(ctx, p.syscalls[i], default_action, at + ".syscalls[" + std::to_string(i) + "]");
         impl_->notifies |= p.syscalls[i].action == "SCMP_ACT_NOTIFY";

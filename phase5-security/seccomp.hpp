@@ -1,7 +1,7 @@
 // seccomp: linux.seccomp, a filter on the container process's system calls, through libseccomp.
 //
 // config-linux.md, "Seccomp": the actions, architectures and operators are libseccomp's names.
-// The profile is compiled three times over a container's life, always the same way:
+// The profile is compiled twice over a container's life, always the same way, and loaded once:
 //
 //   - preflight (the runtime, before create makes anything): compiled and thrown away, so that a
 //     bad profile fails create in one line with nothing left behind;
@@ -41,8 +41,9 @@
 // libseccomp sets when a rule notifies) and its fd goes to the agent at listenerPath with
 // SCM_RIGHTS, with the container process state (runtime.md) as payload, in one sendmsg(2),
 // then the connection is closed. That sendmsg comes after the load, so the filter must allow
-// sendmsg and must not notify on it. NOTIFY without listenerPath is an error: nobody could ever
-// answer, and the process would hang on its first notified call.
+// sendmsg and must not notify on it: a NOTIFY rule naming sendmsg, or NOTIFY as the default
+// action, is an error (runc refuses the latter too). NOTIFY without listenerPath is an error:
+// nobody could ever answer, and the process would hang on its first notified call.
 #pragma once
 
 #include "rung/fd.hpp"
@@ -77,8 +78,5 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
-
-// The errno a libseccomp call returned (negative), as an Error naming `what`.
-[[noreturn]] void fail(const std::string& what, int rc);
 
 } // namespace rung::seccomp

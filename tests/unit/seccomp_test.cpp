@@ -74,6 +74,13 @@ TEST_CASE("seccomp: what libseccomp cannot do fails at compile, naming the field
     CHECK(compile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"],
               "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]})")
               .starts_with(".linux.seccomp.syscalls[0].args[0]: index 6"));
+    // rung sends the notify fd with sendmsg after the load: notifying sendmsg would hang.
+    CHECK(
+        compile_error(R"({"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/a.sock"})")
+            .starts_with(".linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot apply to sendmsg"));
+    CHECK(compile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/a.sock",
+              "syscalls": [{"names": ["mkdir", "sendmsg"], "action": "SCMP_ACT_NOTIFY"}]})")
+              .starts_with(".linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot apply"));
     // A rule with the default action changes nothing: skipped, not refused.
     CHECK(compile_error(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"],
               "action": "SCMP_ACT_ALLOW"}]})") == "");
