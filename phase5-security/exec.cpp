@@ -18,6 +18,7 @@
 #include "rung/log.hpp"
 #include "rung/sync.hpp"
 #include "rung/sys.hpp"
+#include "seccomp.hpp"
 #include "state.hpp"
 #include "terminal.hpp"
 
@@ -103,13 +104,27 @@ cgroups::Cgroup exec_cgroup(const State& st, const std::string& sub) {
     return cg;
 }
 
+// The new process's pid, as the runtime sees it: /proc is still the host's.
+pid_t host_pid() {
+    return std::stoi(std::filesystem::read_symlink("/proc/self").string());
+}
+
+// config-linux.md, seccomp: the container's linux.seccomp holds for every process of it (runc
+// applies it to exec too). Compiled by the runtime before the clone, so a profile this host
+// cannot load fails here; the child connects to the agent before it joins the mount namespace.
+std::optional<seccomp::Filter> exec_seccomp(const ExecOptions& opts) {
+    if (!opts.seccomp) return std::nullopt;
+    return with_context("config.json", [&] { return seccomp::Filter(*opts.seccomp); });
+}
+
 [[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan,
-                             const cgroups::Cgroup* join, int root_fd, int console_fd,
-                             int sync_fd) {
+                             const cgroups::Cgroup* join, int root_fd, int console_fd, int sync_fd,
+                             seccomp::Filter* filter, const std::string& container_state) {
     log::set_actor("exec");
     try {
         if (join) join->add_process(0); // 0: the writer itself
         close_inherited_fds("exec", opts.preserve_fds);
+        if (filter) filter->connect_listener(host_pid(), container_state);
         join_namespaces(plan);
         // Joining init's mount namespace made its root ours, but a container without a mount
         // namespace of its own is chroot(2)ed in it: take init's root itself, as nsenter does.
@@ -119,7 +134,7 @@ cgroups::Cgroup exec_cgroup(const State& st, const std::string& sub) {
         sys::chdir(opts.process.cwd);
         if (opts.process.terminal)
             setup_terminal(console_fd, opts.id, opts.process.console_size, opts.process.user);
-        exec_process(opts.process);
+        exec_process(opts.process, filter);
     } catch (const std::exception& e) {
         sync::send_error(sync_fd, e);
         ::_exit(exit_status_of(e));
@@ -159,14 +174,17 @@ int exec_in_container(const ExecOptions& opts) {
     NamespacePlan plan;
     unique_fd root;
     std::optional<cgroups::Cgroup> cgroup;
+    std::string container_state; // runtime.md's state, for a seccomp agent
     {
         ContainerDir dir = ContainerDir::open(opts.root, opts.id, ContainerDir::Lock::shared);
         State st = running_state(dir, "exec");
+        container_state = hook_state(st.id, st.pid, st.bundle, st.annotations, dir.status(st));
         plan = namespaces_of(st.pid);
         root = sys::open("/proc/" + std::to_string(st.pid) + "/root",
                          O_PATH | O_DIRECTORY | O_CLOEXEC, 0, "rung exec: the container's root");
         cgroup = exec_cgroup(st, opts.cgroup);
     }
+    std::optional<seccomp::Filter> filter = exec_seccomp(opts);
     unique_fd cgroup_fd = cgroup->open();
     unique_fd sigfd = opts.detach ? unique_fd() : block_signals();
     Console console = open_console(opts.process.terminal, opts.console_socket);
@@ -185,7 +203,8 @@ int exec_in_container(const ExecOptions& opts) {
         if (pid == 0) {
             parent_end.reset();
             exec_child(opts, plan, in_cgroup ? nullptr : &*cgroup, root.get(),
-                       console.init_end.get(), child_end.get());
+                       console.init_end.get(), child_end.get(), filter ? &*filter : nullptr,
+                       container_state);
         }
         for_children.restore();
     }

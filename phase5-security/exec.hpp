@@ -3,6 +3,7 @@
 
 #include "spec.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,12 +12,13 @@ namespace rung {
 struct ExecOptions {
     std::string root;
     std::string id;
-    Process process;            // what to run, as config.md's process object
-    bool detach = false;        // --detach: return once the process runs
-    std::string pid_file;       // --pid-file
-    std::string console_socket; // --console-socket, with process.terminal
-    int preserve_fds = 0;       // --preserve-fds N: fds 3..3+N-1 stay open for the process
-    std::string cgroup;         // --cgroup SUB: an existing sub-cgroup of the container's
+    Process process;                // what to run, as config.md's process object
+    bool detach = false;            // --detach: return once the process runs
+    std::string pid_file;           // --pid-file
+    std::string console_socket;     // --console-socket, with process.terminal
+    int preserve_fds = 0;           // --preserve-fds N: fds 3..3+N-1 stay open for the process
+    std::string cgroup;             // --cgroup SUB: an existing sub-cgroup of the container's
+    std::optional<Seccomp> seccomp; // the container's linux.seccomp: it holds for exec too
 };
 
 // Join every namespace of the container's init and its cgroup (or --cgroup's sub-cgroup of it),

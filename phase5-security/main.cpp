@@ -256,7 +256,9 @@ void add_exec(rung::Cli& cli, const std::string& root) {
     CLI::App* cmd = cli.command("exec", "Run a new process inside a running container", [=, &root] {
         o->exec.root = root;
         drop_separator(o->flags.args);
-        o->exec.process = exec_process_from(o->flags, rung::container_config(root, o->exec.id));
+        rung::Spec config = rung::container_config(root, o->exec.id);
+        o->exec.process = exec_process_from(o->flags, config);
+        o->exec.seccomp = config.linux.seccomp;
         rung::check_process(o->exec.process, "process");
         return rung::exec_in_container(o->exec);
     });

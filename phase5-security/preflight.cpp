@@ -8,6 +8,7 @@
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
+#include "seccomp.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -154,6 +155,9 @@ void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions
     for (size_t i = 0; i < spec.mounts.size(); ++i)
         with_context("config.json: .mounts[" + std::to_string(i) + "]",
                      [&] { mount_options_of(spec.mounts[i]); });
+    // config-linux.md, seccomp: compiled and thrown away; init compiles it again to load it.
+    if (spec.linux.seccomp)
+        with_context("config.json", [&] { seccomp::Filter check(*spec.linux.seccomp); });
     // command-line-interface.md: with a terminal, create passes the pty master to a socket.
     if (spec.process.terminal && opts.console_socket.empty() && !opts.foreground)
         throw Error("config.json: process.terminal is true: create needs --console-socket");

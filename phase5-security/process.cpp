@@ -7,6 +7,8 @@
 #include "capabilities.hpp"
 #include "lsm.hpp"
 #include "rlimits.hpp"
+#include "seccomp.hpp"
+
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/log.hpp"
@@ -109,11 +111,12 @@ std::string find_executable(const std::string& cmd, const std::vector<std::strin
     throw Error("exec " + quote(cmd) + ": executable file not found in $PATH").set_exit_status(127);
 }
 
+namespace {
+
 // config.md, process: args and env exactly as given; the environment is the container's, not the
-// runtime's.
-void execute(const std::string& file, const std::vector<std::string>& args,
-             const std::vector<std::string>& env) {
-    unblock_all_signals();
+// runtime's. The signal mask is already the program's.
+[[noreturn]] void execve_program(const std::string& file, const std::vector<std::string>& args,
+                                 const std::vector<std::string>& env) {
     try {
         sys::execve(file, args, env, "config.md: process.args, process.env");
     } catch (Error& e) {
@@ -121,19 +124,37 @@ void execute(const std::string& file, const std::vector<std::string>& args,
     }
 }
 
-void exec_process(const Process& process) {
+// config-linux.md, seccomp; seccomp(2): installing a filter needs no_new_privs or
+// CAP_SYS_ADMIN. With noNewPrivileges the filter goes on last, right before execve; without, it
+// must go on while init still has CAP_SYS_ADMIN, before the user changes (seccomp.hpp).
+void load_seccomp(seccomp::Filter* filter, const Process& process, bool at_the_end) {
+    if (filter && process.no_new_privileges == at_the_end) filter->load();
+}
+
+} // namespace
+
+void execute(const std::string& file, const std::vector<std::string>& args,
+             const std::vector<std::string>& env) {
+    unblock_all_signals();
+    execve_program(file, args, env);
+}
+
+void exec_process(const Process& process, seccomp::Filter* filter) {
     set_exec_labels(process);
     apply_rlimits(process.rlimits); // while still root: raising a hard limit needs CAP_SYS_RESOURCE
     CapSets caps = resolve_capabilities(process.capabilities, "process");
     drop_bounding_set(caps); // while still root: PR_CAPBSET_DROP needs CAP_SETPCAP
     keep_capabilities_across_setuid();
+    load_seccomp(filter, process, false); // without no_new_privs: while CAP_SYS_ADMIN is effective
     set_user(process.user);
     set_capabilities(caps);
     raise_ambient_capabilities(caps);
     set_no_new_privileges(process.no_new_privileges);
-    // phase 5: linux.seccomp, last so that the filter need not allow the steps before it.
+    // linux.seccomp: last, so that the filter need not allow the steps before it.
     std::string file = find_executable(process.args[0], process.env);
-    execute(file, process.args, process.env);
+    unblock_all_signals();
+    load_seccomp(filter, process, true);
+    execve_program(file, process.args, process.env);
 }
 
 } // namespace rung

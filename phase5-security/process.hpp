@@ -3,12 +3,14 @@
 // They run in the order phase 5 needs (DESIGN.md, section 5):
 //
 //   close_inherited_fds -> LSM exec labels -> rlimits -> drop the bounding set -> keep
-//   capabilities -> set_user -> effective, permitted, inheritable -> ambient -> no_new_privs
-//   -> (seccomp) -> find_executable -> signal mask, argv, env -> execve
+//   capabilities -> [seccomp without no_new_privs] -> set_user -> effective, permitted,
+//   inheritable -> ambient -> no_new_privs -> find_executable -> signal mask ->
+//   [seccomp with no_new_privs] -> argv, env -> execve
 //
 // Everything that needs root's power runs first, while init still has it. The bounding set is
 // dropped before set_user, not after: PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set,
-// and setuid(2) to a uid other than 0 empties that set (capabilities.hpp).
+// and setuid(2) to a uid other than 0 empties that set (capabilities.hpp). seccomp.hpp says why
+// the filter goes on at one of two places.
 #pragma once
 
 #include "spec.hpp"
@@ -18,6 +20,10 @@
 #include <vector>
 
 namespace rung {
+
+namespace seccomp {
+class Filter;
+}
 
 // Close every fd above stderr that was inherited without FD_CLOEXEC (init and exec, first
 // thing), but the first `preserve_fds` of them (3 to 3+N-1). `who` labels the trace.
@@ -34,8 +40,9 @@ std::string find_executable(const std::string& cmd, const std::vector<std::strin
 
 // The last steps every container process takes, shared by init and `rung exec`: its LSM
 // labels and rlimits, its capabilities around becoming process.user with its umask, then
-// no_new_privs, find args[0] in the container's PATH, and execve. Throws on
-// failure (127 if the program is not there, 126 if it cannot be run).
-[[noreturn]] void exec_process(const Process& process);
+// no_new_privs, find args[0] in the container's PATH, install `filter` (linux.seccomp; null:
+// none), and execve. Throws on failure (127 if the program is not there, 126 if it cannot be
+// run).
+[[noreturn]] void exec_process(const Process& process, seccomp::Filter* filter);
 
 } // namespace rung

@@ -778,7 +778,8 @@ json default_config() {
                 "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
                 "/proc/scsi"}},
               {"readonlyPaths",
-               {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}}}};
+               {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
+              {"seccomp", default_seccomp()}}}};
 }
 
 } // namespace rung

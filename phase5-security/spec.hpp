@@ -359,5 +359,7 @@ json resources_to_json(const Resources& r);
 // What `rung spec` writes: a config that runs busybox sh with a terminal in ./rootfs, in the
 // same shape as `runc spec`, so that `rung spec && rung run ID` gives an interactive shell.
 json default_config();
+// Its linux.seccomp (seccomp_default.cpp): an allow list modelled on the container default.
+json default_seccomp();
 
 } // namespace rung

@@ -34,15 +34,19 @@ struct FdMessage {
     FdMessage& operator=(const FdMessage&) = delete;
 };
 
-void send_fd(int sock, int fd, const std::string& payload) {
+} // namespace
+
+void send_fd(int sock, int fd, const std::string& payload, const std::string& what) {
     FdMessage m(const_cast<char*>(payload.data()), payload.size());
     cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    check(::sendmsg(sock, &m.msg, MSG_NOSIGNAL), "send the pty master over the console socket");
+    check(::sendmsg(sock, &m.msg, MSG_NOSIGNAL), what);
 }
+
+namespace {
 
 // config.md, process.terminal: the pty is the process's own terminal, so it belongs to
 // process.user, as a login's tty belongs to whoever logged in. Its group is what devpts gave it
@@ -93,26 +97,23 @@ std::string setup_terminal(int console_socket, const std::string& container_id,
         check(::dup2(slave.get(), fd), "dup2 the pty to stdio");
     nlohmann::json request = {{"type", "terminal"}, {"container", container_id}};
     log::trace("init", "runtime-tools CLI: console socket", "sendmsg(SCM_RIGHTS, pty master)");
-    send_fd(console_socket, master.get(), request.dump());
+    send_fd(console_socket, master.get(), request.dump(),
+            "send the pty master over the console socket");
     return name;
 }
 
-namespace {
-
-unique_fd connect_console_socket(const std::string& path) {
+unique_fd connect_unix_socket(const std::string& path, const std::string& what) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (path.size() >= sizeof addr.sun_path)
-        throw Error("console socket " + quote(path) + ": path too long");
+        throw Error(what + " " + quote(path) + ": path too long");
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     unique_fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!sock) throw_errno("socket");
     if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == -1)
-        throw_errno("console socket " + quote(path));
+        throw_errno(what + " " + quote(path));
     return sock;
 }
-
-} // namespace
 
 Console open_console(bool terminal, const std::string& console_socket) {
     Console c;
@@ -120,7 +121,7 @@ Console open_console(bool terminal, const std::string& console_socket) {
     if (!console_socket.empty()) {
         log::trace("rung", "runtime-tools CLI: --console-socket", "connect(", quote(console_socket),
                    ")");
-        c.init_end = connect_console_socket(console_socket);
+        c.init_end = connect_unix_socket(console_socket, "console socket");
     } else {
         auto [ours, theirs] = sys::socketpair();
         c.our_end = std::move(ours);

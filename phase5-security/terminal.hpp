@@ -32,6 +32,12 @@ struct Console {
     unique_fd our_end;  // foreground: receive_pty_master() reads it here
 };
 Console open_console(bool terminal, const std::string& console_socket);
+// A unix(7) SOCK_STREAM socket connected to `path`, CLOEXEC; errors name `what` and the path.
+// Also what linux.seccomp's listenerPath is reached by (seccomp.cpp).
+unique_fd connect_unix_socket(const std::string& path, const std::string& what);
+// One sendmsg(2) of `payload` with `fd` attached (SCM_RIGHTS); an error names `what`.
+void send_fd(int sock, int fd, const std::string& payload, const std::string& what);
+
 // runtime: receive the pty master that init sent (the foreground path).
 unique_fd receive_pty_master(int sock);
 

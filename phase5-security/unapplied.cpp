@@ -32,7 +32,6 @@ const Resources& resources_of(const Spec& s) {
 }
 
 constexpr Unapplied kUnapplied[] = {
-    {"linux.seccomp", "phase 5", [](const Spec& s) { return s.linux.seccomp.has_value(); }},
     {"linux.maskedPaths", "phase 5", [](const Spec& s) { return !s.linux.masked_paths.empty(); }},
     {"linux.readonlyPaths", "phase 5",
      [](const Spec& s) { return !s.linux.readonly_paths.empty(); }},

@@ -5,6 +5,8 @@
 // INPUT (if given) to the terminal, and copies everything the container writes to stdout until
 // the terminal closes. The OCI suite uses it to test the console socket; a learner can use it to
 // drive `rung create` by hand, as conmon does for podman.
+#include "receive_fd.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -39,21 +41,9 @@ int main(int argc, char** argv) {
     if (conn < 0) return fail("accept");
 
     char payload[512] = {};
-    iovec iov{payload, sizeof payload - 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    if (::recvmsg(conn, &msg, 0) < 0) return fail("recvmsg");
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
-        std::fprintf(stderr, "recvtty: no file descriptor in the message\n");
-        return 1;
-    }
-    int master;
-    std::memcpy(&master, CMSG_DATA(c), sizeof master);
+    ssize_t len;
+    int master = receive_fd(conn, payload, sizeof payload - 1, len);
+    if (master < 0) return fail("receive the pty master");
     std::fprintf(stderr, "recvtty: request %s\n", payload);
     ::close(conn);
     ::close(lsock);

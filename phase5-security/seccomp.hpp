@@ -1,0 +1,82 @@
+// seccomp: linux.seccomp, a filter on the container process's system calls, through libseccomp.
+//
+// config-linux.md, "Seccomp": the actions, architectures and operators are libseccomp's names.
+// The profile is compiled twice over a container's life, always the same way, and loaded once:
+//
+//   - preflight (the runtime, before create makes anything): compiled and thrown away, so that a
+//     bad profile fails create in one line with nothing left behind;
+//   - init (and `rung exec`'s child): compiled again and, with listenerPath, connected to the
+//     agent's socket while the host's paths are still in view;
+//   - loaded in exec_process as late as the kernel lets it (DESIGN.md §5: "seccomp, as late as
+//     possible so the filter need not allow the runtime's own syscalls").
+//
+// When is "as late as possible"? A process may install a filter only if it has no_new_privs set
+// or CAP_SYS_ADMIN in its effective set (seccomp(2)). So, as runc (standard_init_linux.go) and
+// crun do:
+//   - process.noNewPrivileges true: the filter is loaded after no_new_privs, after the signal
+//     mask is reset and the program is found: the next system call is execve(2) itself;
+//   - false: loaded before the user and the capabilities change, while init is still root with
+//     every capability. The filter must then also allow what follows: setgroups, setgid,
+//     setuid, capset, prctl, stat and access (the PATH search), rt_sigprocmask and execve. The
+//     usual profiles do (rung spec's does).
+// execve must stay allowed in any case: rung does not add it (nor does runc).
+//
+// Syscall names. The spec says nothing of a name the runtime cannot resolve. A profile lists
+// the syscalls of every architecture it names (rung spec's lists arch_prctl and socketcall
+// together), so a name that libseccomp knows on *some* architecture but not the native one is
+// added for the architectures that have it, or none (traced), as libseccomp does with its
+// pseudo syscall numbers. A name libseccomp knows on no architecture is an error naming
+// `.linux.seccomp.syscalls[i].names[j]`: it is a misspelling, or a syscall newer than this
+// libseccomp, and either way the profile would not filter what it says. (runc and crun skip it
+// silently; DESIGN.md §5 and issue 9 ask for the error.)
+//
+// Rules. errnoRet defaults to EPERM for SCMP_ACT_ERRNO and SCMP_ACT_TRACE (TRACE passes it to
+// the tracer as the message). A rule whose action is the default action is skipped (libseccomp
+// refuses it, and it changes nothing). args: conditions on different arguments all must hold
+// (AND); when one argument is named twice, libseccomp cannot AND them, so, as runc, each
+// condition becomes a rule of its own (OR): that is how profiles allow personality(0) or
+// personality(8). SCMP_CMP_MASKED_EQ compares (arg & value) == valueTwo.
+//
+// SCMP_ACT_NOTIFY: the filter is loaded with a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER, which
+// libseccomp sets when a rule notifies) and its fd goes to the agent at listenerPath with
+// SCM_RIGHTS, with the container process state (runtime.md) as payload, in one sendmsg(2),
+// then the connection is closed. That sendmsg comes after the load, so the filter must allow
+// sendmsg and must not notify on it: a NOTIFY rule naming sendmsg, or NOTIFY as the default
+// action, is an error (runc refuses the latter too). NOTIFY without listenerPath is an error:
+// nobody could ever answer, and the process would hang on its first notified call.
+#pragma once
+
+#include "rung/fd.hpp"
+#include "spec.hpp"
+
+#include <memory>
+#include <string>
+#include <sys/types.h>
+
+namespace rung::seccomp {
+
+// linux.seccomp compiled into a libseccomp filter, not loaded yet.
+class Filter {
+public:
+    // Translate the whole profile. Throws Error naming the JSON path (".linux.seccomp...") of
+    // the first thing libseccomp or this kernel cannot do. Touches no file.
+    explicit Filter(const Seccomp& profile);
+    ~Filter();
+    Filter(Filter&&) noexcept;
+    Filter& operator=(Filter&&) noexcept;
+
+    // With listenerPath and a SCMP_ACT_NOTIFY rule: connect to the agent now, while its path is
+    // in view (before pivot_root, or before `rung exec` joins the mount namespace), so that a
+    // missing agent fails create. `state` is the container's state (runtime.md), `pid` the
+    // container process's as the runtime sees it: the container process state sent at load.
+    void connect_listener(pid_t pid, const std::string& state);
+
+    // Install the filter on the calling process; with a listener, send it the notify fd.
+    void load();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace rung::seccomp
