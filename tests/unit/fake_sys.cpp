@@ -251,7 +251,7 @@ void umount2(const std::string& target, int flags, std::string_view rule) {
 void mount_setattr(int dirfd, const std::string& path, unsigned int flags,
                    const struct mount_attr& attr, std::string_view rule) {
     record("mount_setattr",
-           {num(dirfd), path, num(static_cast<long long>(attr.attr_set)),
+           {num(dirfd), shown(path), num(static_cast<long long>(attr.attr_set)),
             num(static_cast<long long>(attr.attr_clr)),
             num(static_cast<long long>(attr.propagation))},
            flags, rule, "mount_setattr " + quote(path));
@@ -288,7 +288,9 @@ void fchdir(int fd, std::string_view rule) {
 
 unique_fd open(const std::string& path, int flags, mode_t mode, std::string_view rule) {
     std::string what = "open " + quote(path);
-    if (record("open", {path, num(mode)}, static_cast<uint64_t>(flags), rule, what))
+    // With O_PATH it only looks, so it is always made, as stat(2) is.
+    if (record("open", {path, num(mode)}, static_cast<uint64_t>(flags), rule, what) ||
+        (flags & O_PATH))
         return unique_fd(check(::open(path.c_str(), flags, mode), what));
     return fake_sys::some_fd();
 }
@@ -296,7 +298,9 @@ unique_fd open(const std::string& path, int flags, mode_t mode, std::string_view
 unique_fd openat(int dirfd, const std::string& path, int flags, mode_t mode,
                  std::string_view rule) {
     std::string what = "open " + quote(path);
-    if (record("openat", {num(dirfd), path, num(mode)}, static_cast<uint64_t>(flags), rule, what))
+    // With O_PATH it only looks, so it is always made, as stat(2) is.
+    if (record("openat", {num(dirfd), path, num(mode)}, static_cast<uint64_t>(flags), rule, what) ||
+        (flags & O_PATH))
         return unique_fd(check(::openat(dirfd, path.c_str(), flags, mode), what));
     return fake_sys::some_fd();
 }
@@ -327,8 +331,11 @@ void mkdir(const std::string& path, mode_t mode, std::string_view rule) {
 }
 
 void mknod(const std::string& path, mode_t mode, dev_t dev, std::string_view rule) {
-    record("mknod", {shown(path), num(major(dev)), num(minor(dev))}, mode, rule,
-           "mknod " + quote(path));
+    // Passed through, it makes an empty file of that mode in its place: a test cannot make nodes.
+    if (record("mknod", {shown(path), num(major(dev)), num(minor(dev))}, mode, rule,
+               "mknod " + quote(path)))
+        ::close(check(::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode & 07777),
+                      "mknod " + quote(path)));
 }
 
 void mkfifo(const std::string& path, mode_t mode, std::string_view rule) {

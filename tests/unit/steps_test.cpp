@@ -35,6 +35,14 @@ std::vector<std::string> mount_args(const std::string& source, const std::string
     return {source, target, type, data};
 }
 
+// Phase 5 makes what is missing with mkdirat and openat relative to its parent's fd, and looks
+// each new object up again (rootfs.hpp): let those calls really happen in the TempDir. Earlier
+// phases make mount points with file.hpp's mkdir_all, which is real anyway.
+void let_mount_points_be_made() {
+    for (const char* call : {"mkdirat", "openat", "mknod"})
+        fake_sys::pass_through(call);
+}
+
 } // namespace
 
 TEST_CASE("mount_all: a filesystem mount takes its flags and its data in one call") {
@@ -44,6 +52,7 @@ TEST_CASE("mount_all: a filesystem mount takes its flags and its data in one cal
     spec.mounts = {mount_entry("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
                    mount_entry("/dev", "tmpfs", "tmpfs", {"nosuid", "mode=755", "size=64k"})};
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::mount_all(spec);
     auto mounts = fake_sys::calls_named("mount");
     REQUIRE(mounts.size() == 2);
@@ -61,6 +70,7 @@ TEST_CASE("mount_all: a read-only bind is a bind, then a remount; fs options nev
     spec.mounts = {mount_entry("/mnt", "none", src.path, {"rbind", "ro", "nosuid", "mode=755"}),
                    mount_entry("/x", "none", src.path, {"bind", "rprivate", "rro"})};
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::mount_all(spec);
     auto mounts = fake_sys::calls_named("mount");
     REQUIRE(mounts.size() == 4);
@@ -81,10 +91,12 @@ TEST_CASE("mount_all: a /dev mounted ro is mounted writable; finish_dev remounts
     spec.root.path = t.path;
     spec.mounts = {mount_entry("/dev", "tmpfs", "tmpfs", {"nosuid", "ro", "mode=755"})};
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::mount_all(spec);
     REQUIRE(fake_sys::calls_named("mount").size() == 1);
     CHECK(fake_sys::calls_named("mount")[0].flags == MS_NOSUID);
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::finish_dev(spec);
     auto mounts = fake_sys::calls_named("mount");
     REQUIRE(mounts.size() == 1);
@@ -103,6 +115,7 @@ TEST_CASE("mount_all: a destination through an image's symlink lands inside the 
     spec.mounts = {mount_entry("/conf/x", "tmpfs", "tmpfs", {}),
                    mount_entry("/out", "tmpfs", "tmpfs", {})};
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::mount_all(spec);
     auto mounts = fake_sys::calls_named("mount");
     REQUIRE(mounts.size() == 2);
@@ -116,6 +129,7 @@ TEST_CASE("setup_dev: the default nodes with mknod, mode 0666, then the links") 
     Spec spec;
     spec.root.path = t.path;
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::setup_dev(spec);
     auto nodes = fake_sys::calls_named("mknod");
     REQUIRE(nodes.size() == 6);
@@ -137,6 +151,7 @@ TEST_CASE("setup_dev: without mknod (a user namespace) the host's node is bind m
     Spec spec;
     spec.root.path = t.path;
     fake_sys::reset();
+    let_mount_points_be_made();
     fake_sys::fail("mknod", EPERM);
     rung::setup_dev(spec);
     auto mounts = fake_sys::calls_named("mount");
@@ -159,6 +174,7 @@ TEST_CASE("setup_dev: a linux.devices node through a symlink out of the rootfs s
     d.file_mode = 0600;
     spec.linux.devices = {d};
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::setup_dev(spec);
     auto nodes = fake_sys::calls_named("mknod");
     REQUIRE(nodes.size() == 7);
@@ -172,6 +188,7 @@ TEST_CASE("join_namespaces: setns each joined namespace, the mount namespace las
                  {CLONE_NEWNET, "network", "/proc/self/ns/net"},
                  {CLONE_NEWPID, "pid", "/proc/self/ns/pid"}}; // pid: the runtime's, before clone3
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::join_namespaces(plan);
     auto joins = fake_sys::calls_named("setns");
     REQUIRE(joins.size() == 2);
