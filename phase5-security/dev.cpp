@@ -30,6 +30,8 @@ constexpr DefaultDevice kDefaultDevices[] = {
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
+constexpr std::string_view kDevicesRule = "config-linux.md: devices, path inside the rootfs";
+
 // A path in /dev, made of its parent's fd and its last component: "/proc/self/fd/7/null".
 // mknod, unlink and symlink never follow the last component, and the parent is the directory
 // the lookup found (rootfs.hpp), so nothing made here can land outside the rootfs.
@@ -44,7 +46,8 @@ InDir in_rootfs(int root, const std::string& path) {
     while (p.size() > 1 && p.back() == '/')
         p.pop_back();
     size_t slash = p.rfind('/');
-    return {make_in_rootfs(root, p.substr(0, slash + 1), Leaf::directory), p.substr(slash + 1)};
+    return {make_in_rootfs(root, p.substr(0, slash + 1), Leaf::directory, kDevicesRule),
+            p.substr(slash + 1)};
 }
 
 // mknod's mode is filtered by the umask; the spec's fileMode is exact. Set through an O_PATH fd
@@ -129,7 +132,7 @@ void setup_dev(const Spec& spec) {
     // Every path below is looked up in the rootfs by the kernel (rootfs.hpp): an image's /dev
     // may be a symlink, and so may anything in it.
     unique_fd root = open_rootfs(spec.root.path);
-    unique_fd dev = make_in_rootfs(root.get(), "/dev", Leaf::directory);
+    unique_fd dev = make_in_rootfs(root.get(), "/dev", Leaf::directory, kDevicesRule);
     std::string at = fd_path(dev.get());
     auto configured = [&](const std::string& path) {
         return std::any_of(spec.linux.devices.begin(), spec.linux.devices.end(),
@@ -155,13 +158,14 @@ void setup_dev(const Spec& spec) {
     make_symlink("/proc/self/fd/1", at + "/stdout");
     make_symlink("/proc/self/fd/2", at + "/stderr");
     // The mount point of /dev/console, made while /dev is surely writable (mount_console).
-    if (spec.process.terminal) make_in_rootfs(root.get(), "/dev/console", Leaf::file);
+    if (spec.process.terminal)
+        make_in_rootfs(root.get(), "/dev/console", Leaf::file, "config-linux.md: /dev/console");
     // Without a mount there, /dev/shm is a directory anyone may use, as a tmpfs of mode 1777 is.
     try {
-        open_in_rootfs(root.get(), "/dev/shm");
+        open_in_rootfs(root.get(), "/dev/shm", kDevicesRule);
     } catch (const Error& e) {
         if (e.err() != ENOENT) throw;
-        unique_fd shm = make_in_rootfs(root.get(), "/dev/shm", Leaf::directory);
+        unique_fd shm = make_in_rootfs(root.get(), "/dev/shm", Leaf::directory, kDevicesRule);
         sys::chmod(fd_path(shm.get()), 01777,
                    "rung: /dev/shm for everyone, as a tmpfs of mode 1777");
     }
@@ -186,7 +190,7 @@ void finish_dev(const Spec& spec) {
 // the mount API, fd to fd, onto what the lookup in "/" found (rootfs.hpp).
 void mount_console(const std::string& pty) {
     unique_fd root = open_rootfs("/");
-    unique_fd console = open_in_rootfs(root.get(), "/dev/console");
+    unique_fd console = open_in_rootfs(root.get(), "/dev/console", "config-linux.md: /dev/console");
     unique_fd tree = sys::open_tree(AT_FDCWD, pty, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC,
                                     "config-linux.md: /dev/console, the pty");
     sys::move_mount(tree.get(), "", console.get(), "",

@@ -31,7 +31,7 @@ void for_each_there(const std::vector<std::string>& paths, const std::string& wh
     for (const auto& path : paths) {
         unique_fd target;
         try {
-            target = open_in_rootfs(root.get(), path);
+            target = open_in_rootfs(root.get(), path, rule);
         } catch (const Error& e) {
             if (e.err() != ENOENT) throw;
             log::trace("init", rule, quote(path), " does not exist: skipped");

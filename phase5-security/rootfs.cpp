@@ -52,19 +52,19 @@ unique_fd open_rootfs(const std::string& rootfs) {
                      "rung: the rootfs, the root of every lookup in it");
 }
 
-unique_fd open_in_rootfs(int root, const std::string& path) {
+unique_fd open_in_rootfs(int root, const std::string& path, std::string_view rule) {
     // RESOLVE_IN_ROOT: the kernel walks `path` as if `root` were "/", an absolute symlink starting
     // again at it and ".." stopping at it, and checks it again on every step, so a component
     // swapped while we walk cannot lead out. RESOLVE_NO_MAGICLINKS: no /proc/self/fd/N or
     // /proc/self/root on the way, which would jump anywhere.
     return sys::openat2(root, path.empty() ? "." : path, O_PATH | O_CLOEXEC,
-                        RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-                        "config.md: mounts, destination inside the rootfs");
+                        RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, rule);
 }
 
-unique_fd make_in_rootfs(int root, const std::string& path, Leaf leaf, int links) {
+unique_fd make_in_rootfs(int root, const std::string& path, Leaf leaf, std::string_view rule,
+                         int links) {
     try {
-        return open_in_rootfs(root, path);
+        return open_in_rootfs(root, path, rule);
     } catch (const Error& e) {
         if (e.err() != ENOENT) throw;
     }
@@ -76,28 +76,29 @@ unique_fd make_in_rootfs(int root, const std::string& path, Leaf leaf, int links
     std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
     // The parent first, made the same way; then the last component in it, by name relative to
     // the parent's fd, never by a path string a swap could redirect.
-    unique_fd parent = make_in_rootfs(root, parent_path, Leaf::directory, links);
-    if (name == "..") return open_in_rootfs(root, path); // "x/..": x was what was missing
+    unique_fd parent = make_in_rootfs(root, parent_path, Leaf::directory, rule, links);
+    if (name == "..") return open_in_rootfs(root, path, rule); // "x/..": x was what was missing
     try {
         if (leaf == Leaf::directory)
-            sys::mkdirat(parent.get(), name, 0755, "config.md: mounts, a missing mount point");
+            sys::mkdirat(parent.get(), name, 0755, rule);
         else
             sys::openat(parent.get(), name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                        0644, "config.md: mounts, a file mount point");
+                        0644, rule);
     } catch (const Error& e) {
         if (e.err() != EEXIST) throw;
         // Something is there that the lookup did not find: a symlink to what does not exist.
         // Make its target instead, in the rootfs, as phase 3 did.
         char target[PATH_MAX];
         ssize_t n = ::readlinkat(parent.get(), name.c_str(), target, sizeof target - 1);
-        if (n == -1 && errno == EINVAL) return open_in_rootfs(root, path); // made meanwhile
+        if (n == -1 && errno == EINVAL) return open_in_rootfs(root, path, rule); // made meanwhile
         if (n == -1) throw_errno("readlink " + quote(path) + " in the rootfs");
         // path_resolution(7): at most 40 links in one lookup, then ELOOP.
         if (++links > 40) throw Error("resolve " + quote(path) + " in the rootfs", ELOOP);
         std::string link(target, static_cast<size_t>(n));
-        make_in_rootfs(root, link.starts_with('/') ? link : parent_path + "/" + link, leaf, links);
+        make_in_rootfs(root, link.starts_with('/') ? link : parent_path + "/" + link, leaf, rule,
+                       links);
     }
-    return open_in_rootfs(root, path);
+    return open_in_rootfs(root, path, rule);
 }
 
 namespace {

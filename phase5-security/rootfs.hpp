@@ -1,13 +1,14 @@
 // rootfs: the container's filesystem view, built inside its mount namespace before exec.
 //
 //   prepare_rootfs -> mount_all -> setup_dev (dev.hpp) -> enter_rootfs (pivot_root)
-//   -> finish_rootfs
+//   -> finish_rootfs; after sysctl, readonly_paths and mask_paths (paths.hpp)
 #pragma once
 
 #include "rung/fd.hpp"
 #include "spec.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace rung {
 
@@ -24,12 +25,16 @@ std::string path_in_rootfs(const std::string& rootfs, const std::string& destina
 // An O_PATH fd of the rootfs (or of "/" after pivot_root): the root of the lookups below.
 unique_fd open_rootfs(const std::string& rootfs);
 // An O_PATH fd of `path` inside `root`. Throws an Error with ENOENT if it does not exist.
-unique_fd open_in_rootfs(int root, const std::string& path);
+// `rule` is what the lookup serves, for the narration.
+constexpr std::string_view kDestinationRule = "config.md: mounts, destination inside the rootfs";
+unique_fd open_in_rootfs(int root, const std::string& path,
+                         std::string_view rule = kDestinationRule);
 // The same, making what is missing, one component at a time relative to its parent's fd:
 // directories, and with Leaf::file an empty file last (a bind mount target must be of the same
 // kind as its source). A symlink to nothing gets its target made, inside the rootfs.
 enum class Leaf { directory, file };
-unique_fd make_in_rootfs(int root, const std::string& path, Leaf leaf, int links = 0);
+unique_fd make_in_rootfs(int root, const std::string& path, Leaf leaf,
+                         std::string_view rule = kDestinationRule, int links = 0);
 // "/proc/self/fd/N": a path that names exactly the object the fd holds, for the calls that take
 // a path (mount, mknod, chmod). Needs a /proc: the host's, before pivot_root.
 std::string fd_path(int fd);

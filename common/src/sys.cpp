@@ -270,7 +270,11 @@ void umount2(const std::string& target, int flags, std::string_view rule) {
 void mount_setattr(int dirfd, const std::string& path, unsigned int flags,
                    const struct mount_attr& attr, std::string_view rule) {
     log::step(rule, "mount_setattr(", dirfd == AT_FDCWD ? "AT_FDCWD" : fd_arg(dirfd), ", ",
-              quote(path), ", ", (flags & AT_RECURSIVE) ? "AT_RECURSIVE" : std::to_string(flags),
+              quote(path), ", ",
+              flags == AT_RECURSIVE                     ? "AT_RECURSIVE"
+              : flags == AT_EMPTY_PATH                  ? "AT_EMPTY_PATH"
+              : flags == (AT_RECURSIVE | AT_EMPTY_PATH) ? "AT_RECURSIVE|AT_EMPTY_PATH"
+                                                        : std::to_string(flags),
               ", {set=", mount_attr_string(attr.attr_set),
               ", clr=", mount_attr_string(attr.attr_clr), "})");
     struct mount_attr copy = attr;

@@ -4,8 +4,12 @@
 #include "dev.hpp"
 #include "fake_sys.hpp"
 #include "namespaces.hpp"
+#if RUNG_HAS_PATHS
+#include "paths.hpp"
+#endif
 #include "rootfs.hpp"
 #include "rung/error.hpp"
+#include "rung/file.hpp"
 #include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -199,3 +203,46 @@ TEST_CASE("join_namespaces: setns each joined namespace, the mount namespace las
     REQUIRE(opens.size() == 2);
     CHECK(opens[0].args.at(0) == "/proc/self/ns/net");
 }
+
+#if RUNG_HAS_PATHS
+// The paths are looked up in "/" (after pivot_root it is the rootfs): here the TempDir's, real.
+TEST_CASE(
+    "mask_paths: /dev/null over a file, a read-only tmpfs over a directory, nothing skipped") {
+    TempDir t;
+    std::filesystem::create_directories(t.path + "/dir");
+    rung::write_file(t.path + "/file", "secret");
+    Spec spec;
+    spec.linux.masked_paths = {t.path + "/file", t.path + "/missing", t.path + "/dir"};
+    fake_sys::reset();
+    rung::mask_paths(spec);
+    CHECK(fake_sys::call_names() == std::vector<std::string>{"open", "openat2", "open_tree",
+                                                             "move_mount", "openat2", "openat2",
+                                                             "fchdir", "mount", "chdir"});
+    auto trees = fake_sys::calls_named("open_tree");
+    CHECK(trees[0].args.at(1) == "/dev/null");
+    CHECK(trees[0].flags == (OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    CHECK(fake_sys::calls_named("move_mount")[0].flags ==
+          (MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+    auto mounts = fake_sys::calls_named("mount");
+    CHECK(mounts[0].args == mount_args("tmpfs", ".", "tmpfs", ""));
+    CHECK(mounts[0].flags == MS_RDONLY);
+    CHECK(mounts[0].rule == "config-linux.md: maskedPaths");
+}
+
+TEST_CASE("readonly_paths: a detached recursive bind made read-only, then moved in place") {
+    TempDir t;
+    Spec spec;
+    spec.linux.readonly_paths = {t.path + "/missing", t.path};
+    fake_sys::reset();
+    rung::readonly_paths(spec);
+    CHECK(fake_sys::call_names() == std::vector<std::string>{"open", "openat2", "openat2",
+                                                             "open_tree", "mount_setattr",
+                                                             "move_mount"});
+    CHECK(fake_sys::calls_named("open_tree")[0].flags ==
+          (OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
+    auto attrs = fake_sys::calls_named("mount_setattr");
+    CHECK(attrs[0].flags == AT_EMPTY_PATH); // the top mount only, as runc's remount
+    CHECK(attrs[0].args.at(2) == std::to_string(MOUNT_ATTR_RDONLY));
+    CHECK(attrs[0].args.at(3) == "0");
+}
+#endif
