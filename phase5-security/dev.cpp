@@ -10,6 +10,7 @@
 #include "rung/sys.hpp"
 
 #include <algorithm>
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -29,10 +30,33 @@ constexpr DefaultDevice kDefaultDevices[] = {
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
-// mknod's mode is filtered by the umask; the spec's fileMode is exact.
-void set_mode_and_owner(const std::string& path, mode_t mode, uid_t uid, gid_t gid) {
-    sys::chmod(path, mode, "config-linux.md: devices, fileMode");
-    sys::chown(path, uid, gid, "config-linux.md: devices, uid and gid");
+constexpr std::string_view kDevicesRule = "config-linux.md: devices, path inside the rootfs";
+
+// A path in /dev, made of its parent's fd and its last component: "/proc/self/fd/7/null".
+// mknod, unlink and symlink never follow the last component, and the parent is the directory
+// the lookup found (rootfs.hpp), so nothing made here can land outside the rootfs.
+struct InDir {
+    unique_fd parent;
+    std::string name;
+    std::string at() const { return fd_path(parent.get()) + "/" + name; }
+};
+
+InDir in_rootfs(int root, const std::string& path) {
+    std::string p = path;
+    while (p.size() > 1 && p.back() == '/')
+        p.pop_back();
+    size_t slash = p.rfind('/');
+    return {make_in_rootfs(root, p.substr(0, slash + 1), Leaf::directory, kDevicesRule),
+            p.substr(slash + 1)};
+}
+
+// mknod's mode is filtered by the umask; the spec's fileMode is exact. Set through an O_PATH fd
+// of the node itself, never by a name that a symlink swapped in could send elsewhere.
+void set_mode_and_owner(const InDir& node, mode_t mode, uid_t uid, gid_t gid) {
+    unique_fd fd = sys::openat(node.parent.get(), node.name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
+                               "config-linux.md: devices, the node just made");
+    sys::chmod(fd_path(fd.get()), mode, "config-linux.md: devices, fileMode");
+    sys::chown(fd_path(fd.get()), uid, gid, "config-linux.md: devices, uid and gid");
 }
 
 // Whether anything, even a dangling symlink, is at `path`.
@@ -41,40 +65,45 @@ bool something_at(const std::string& path) {
     return ::lstat(path.c_str(), &st) == 0;
 }
 
-// `path` is resolved in the rootfs; `host_node` is the host's node of the same device.
-void make_device(const std::string& path, const std::string& host_node, mode_t type, unsigned major,
+// `node` is in the rootfs; `host_node` is the host's node of the same device.
+void make_device(const InDir& node, const std::string& host_node, mode_t type, unsigned major,
                  unsigned minor, mode_t mode, uid_t uid, gid_t gid) {
+    std::string path = node.at();
     if (something_at(path)) sys::unlink(path, "config-linux.md: devices, replace what is there");
     try {
         sys::mknod(path, type | mode, makedev(major, minor), "config-linux.md: devices");
     } catch (const Error& e) {
         if (e.err() != EPERM || type == S_IFIFO) throw;
-        create_mount_point(path, true);
-        sys::mount(host_node, path, "", MS_BIND, "",
+        sys::openat(node.parent.get(), node.name,
+                    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644,
+                    "config.md: mounts, a file mount point");
+        unique_fd target =
+            sys::openat(node.parent.get(), node.name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
+                        "config-linux.md: devices");
+        sys::mount(host_node, fd_path(target.get()), "", MS_BIND, "",
                    "rung: no mknod in a user namespace, bind the host's node");
         return;
     }
-    set_mode_and_owner(path, mode, uid, gid);
+    set_mode_and_owner(node, mode, uid, gid);
 }
 
 // config-linux.md, devices: "If a file already exists at path that does not match the requested
 // device, the runtime MUST generate an error." One that matches is kept, with the mode and owner
 // asked for; anything else at the path is never removed.
-void make_config_device(const std::string& path, const Device& d) { // path: resolved
+void make_config_device(const InDir& node, const Device& d) {
     mode_t type = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR;
     auto major = static_cast<unsigned>(d.major), minor = static_cast<unsigned>(d.minor);
     mode_t mode = d.file_mode.value_or(0666);
     struct stat st;
-    if (::lstat(path.c_str(), &st) == -1) {
-        if (errno != ENOENT) throw_errno("stat " + quote(path));
-        mkdir_all(path.substr(0, path.rfind('/')), 0755);
-        make_device(path, d.path, type, major, minor, mode, d.uid.value_or(0), d.gid.value_or(0));
+    if (::lstat(node.at().c_str(), &st) == -1) {
+        if (errno != ENOENT) throw_errno("stat " + quote(d.path));
+        make_device(node, d.path, type, major, minor, mode, d.uid.value_or(0), d.gid.value_or(0));
         return;
     }
     bool same = (st.st_mode & S_IFMT) == type &&
                 (type == S_IFIFO || (::major(st.st_rdev) == major && ::minor(st.st_rdev) == minor));
-    if (!same) throw Error(quote(path) + " exists and is not the device asked for");
-    set_mode_and_owner(path, mode, d.uid.value_or(0), d.gid.value_or(0));
+    if (!same) throw Error(quote(d.path) + " exists and is not the device asked for");
+    set_mode_and_owner(node, mode, d.uid.value_or(0), d.gid.value_or(0));
 }
 
 void make_symlink(const std::string& target, const std::string& link) {
@@ -92,51 +121,53 @@ bool dev_is_bind_mounted(const Spec& spec) {
 } // namespace
 
 void setup_dev(const Spec& spec) {
-    const std::string& rootfs = spec.root.path;
-    // Every path below is resolved in the rootfs: an image's /dev may be a symlink, and so may
-    // anything in it (resolve_in_rootfs).
-    std::string dev = resolve_in_rootfs(rootfs, "/dev");
     // A /dev bound from the host is the host's own: a node made there, a chmod or the /dev/ptmx
     // link would change the host's /dev (its ptmx replaced by a link, and no new ptys). Leave
     // it as it is, with what it holds, as runc does.
     if (dev_is_bind_mounted(spec)) {
-        log::trace("init", "config.md: mounts", quote(dev),
-                   " is a bind mount: no devices or links are made in it");
+        log::trace("init", "config.md: mounts", "\"/dev\" is a bind mount: no devices or links ",
+                   "are made in it");
         return;
     }
-    mkdir_all(dev, 0755);
+    // Every path below is looked up in the rootfs by the kernel (rootfs.hpp): an image's /dev
+    // may be a symlink, and so may anything in it.
+    unique_fd root = open_rootfs(spec.root.path);
+    unique_fd dev = make_in_rootfs(root.get(), "/dev", Leaf::directory, kDevicesRule);
+    std::string at = fd_path(dev.get());
     auto configured = [&](const std::string& path) {
         return std::any_of(spec.linux.devices.begin(), spec.linux.devices.end(),
                            [&](const Device& d) { return path_in_rootfs("", d.path) == path; });
     };
     for (const auto& d : kDefaultDevices) // unless linux.devices says otherwise
-        if (!configured(std::string("/dev/") + d.name)) {
-            std::string path = resolve_in_rootfs(rootfs, std::string("/dev/") + d.name);
-            mkdir_all(path.substr(0, path.rfind('/')), 0755);
-            make_device(path, std::string("/dev/") + d.name, S_IFCHR, d.major, d.minor, 0666, 0, 0);
-        }
+        if (!configured(std::string("/dev/") + d.name))
+            make_device(in_rootfs(root.get(), std::string("/dev/") + d.name),
+                        std::string("/dev/") + d.name, S_IFCHR, d.major, d.minor, 0666, 0, 0);
     for (size_t i = 0; i < spec.linux.devices.size(); ++i) {
         const Device& d = spec.linux.devices[i];
         with_context("linux.devices[" + std::to_string(i) + "]",
-                     [&] { make_config_device(resolve_in_rootfs(rootfs, d.path), d); });
+                     [&] { make_config_device(in_rootfs(root.get(), d.path), d); });
     }
     // config-linux.md: /dev/ptmx is a symlink to the container's own devpts instance.
-    if (is_directory(dev + "/pts")) {
-        std::string ptmx = dev + "/ptmx";
+    if (is_directory(at + "/pts")) {
+        std::string ptmx = at + "/ptmx";
         if (something_at(ptmx)) sys::unlink(ptmx, "config-linux.md: /dev/ptmx, a symlink");
         make_symlink("pts/ptmx", ptmx);
     }
-    make_symlink("/proc/self/fd", dev + "/fd");
-    make_symlink("/proc/self/fd/0", dev + "/stdin");
-    make_symlink("/proc/self/fd/1", dev + "/stdout");
-    make_symlink("/proc/self/fd/2", dev + "/stderr");
+    make_symlink("/proc/self/fd", at + "/fd");
+    make_symlink("/proc/self/fd/0", at + "/stdin");
+    make_symlink("/proc/self/fd/1", at + "/stdout");
+    make_symlink("/proc/self/fd/2", at + "/stderr");
     // The mount point of /dev/console, made while /dev is surely writable (mount_console).
-    if (spec.process.terminal) create_mount_point(resolve_in_rootfs(rootfs, "/dev/console"), true);
+    if (spec.process.terminal)
+        make_in_rootfs(root.get(), "/dev/console", Leaf::file, "config-linux.md: /dev/console");
     // Without a mount there, /dev/shm is a directory anyone may use, as a tmpfs of mode 1777 is.
-    std::string shm = resolve_in_rootfs(rootfs, "/dev/shm");
-    if (!is_directory(shm)) {
-        mkdir_all(shm);
-        sys::chmod(shm, 01777, "rung: /dev/shm for everyone, as a tmpfs of mode 1777");
+    try {
+        open_in_rootfs(root.get(), "/dev/shm", kDevicesRule);
+    } catch (const Error& e) {
+        if (e.err() != ENOENT) throw;
+        unique_fd shm = make_in_rootfs(root.get(), "/dev/shm", Leaf::directory, kDevicesRule);
+        sys::chmod(fd_path(shm.get()), 01777,
+                   "rung: /dev/shm for everyone, as a tmpfs of mode 1777");
     }
 }
 
@@ -155,8 +186,16 @@ void finish_dev(const Spec& spec) {
     }
 }
 
+// After pivot_root "/" is the rootfs, and the container may have no /proc: bind the pty with
+// the mount API, fd to fd, onto what the lookup in "/" found (rootfs.hpp).
 void mount_console(const std::string& pty) {
-    sys::mount(pty, "/dev/console", "", MS_BIND, "", "config-linux.md: /dev/console, the pty");
+    unique_fd root = open_rootfs("/");
+    unique_fd console = open_in_rootfs(root.get(), "/dev/console", "config-linux.md: /dev/console");
+    unique_fd tree = sys::open_tree(AT_FDCWD, pty, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC,
+                                    "config-linux.md: /dev/console, the pty");
+    sys::move_mount(tree.get(), "", console.get(), "",
+                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH,
+                    "config-linux.md: /dev/console, the pty");
 }
 
 } // namespace rung

@@ -11,6 +11,7 @@
 
 #include "dev.hpp"
 #include "hooks.hpp"
+#include "paths.hpp"
 #include "process.hpp"
 #include "rootfs.hpp"
 #include "rung/error.hpp"
@@ -173,6 +174,8 @@ void container_init(const InitContext& ctx) {
         finish_rootfs(spec);
         finish_dev(spec);
         apply_sysctl(spec);
+        readonly_paths(spec);
+        mask_paths(spec);
         if (spec.process.terminal)
             mount_console(setup_terminal(ctx.console_fd, ctx.id, spec.process.console_size,
                                          spec.process.user));

@@ -14,8 +14,8 @@
 #include "rung/sys.hpp"
 
 #include <climits>
-#include <deque>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <set>
 #include <sstream>
 #include <sys/mount.h>
@@ -44,61 +44,62 @@ std::string path_in_rootfs(const std::string& rootfs, const std::string& destina
     return out;
 }
 
-std::string resolve_in_rootfs(const std::string& rootfs, const std::string& path) {
-    std::string root = rootfs;
-    while (root.size() > 1 && root.back() == '/')
-        root.pop_back();
-    auto split = [](const std::string& p) {
-        std::deque<std::string> parts;
-        std::istringstream in(p);
-        for (std::string part; std::getline(in, part, '/');)
-            if (!part.empty() && part != ".") parts.push_back(part);
-        return parts;
-    };
-    auto host_path = [&](const std::vector<std::string>& parts) {
-        std::string out = root;
-        for (const auto& p : parts)
-            out += "/" + p;
-        return out;
-    };
-    std::vector<std::string> done; // resolved: no symlink among them, no ".."
-    std::deque<std::string> todo = split(path);
-    int links = 0;
-    while (!todo.empty()) {
-        std::string part = std::move(todo.front());
-        todo.pop_front();
-        if (part == "..") {
-            if (!done.empty()) done.pop_back(); // ".." of the rootfs is the rootfs, as of "/"
-            continue;
-        }
-        done.push_back(part);
-        std::string here = host_path(done);
-        struct stat st;
-        if (::lstat(here.c_str(), &st) == -1 || !S_ISLNK(st.st_mode)) continue; // not there: made
-        // path_resolution(7): at most 40 links in one lookup, then ELOOP.
-        if (++links > 40) throw Error("resolve " + quote(path) + " in the rootfs", ELOOP);
-        char target[PATH_MAX];
-        ssize_t n = ::readlink(here.c_str(), target, sizeof target - 1);
-        if (n == -1) throw_errno("readlink " + quote(here));
-        std::string link(target, static_cast<size_t>(n));
-        done.pop_back();
-        if (link.starts_with('/')) done.clear(); // absolute: from the rootfs, the container's "/"
-        std::deque<std::string> more = split(link);
-        todo.insert(todo.begin(), more.begin(), more.end());
-    }
-    return host_path(done);
+std::string fd_path(int fd) {
+    return "/proc/self/fd/" + std::to_string(fd);
 }
 
-void create_mount_point(const std::string& target, bool file) {
-    if (path_exists(target)) return;
-    size_t slash = target.rfind('/');
-    mkdir_all(target.substr(0, slash), 0755);
-    if (!file) {
-        mkdir_all(target, 0755);
-        return;
+unique_fd open_rootfs(const std::string& rootfs) {
+    return sys::open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+                     "rung: the rootfs, the root of every lookup in it");
+}
+
+unique_fd open_in_rootfs(int root, const std::string& path, std::string_view rule) {
+    // RESOLVE_IN_ROOT: the kernel walks `path` as if `root` were "/", an absolute symlink starting
+    // again at it and ".." stopping at it, and checks it again on every step, so a component
+    // swapped while we walk cannot lead out. RESOLVE_NO_MAGICLINKS: no /proc/self/fd/N or
+    // /proc/self/root on the way, which would jump anywhere.
+    return sys::openat2(root, path.empty() ? "." : path, O_PATH | O_CLOEXEC,
+                        RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, rule);
+}
+
+unique_fd make_in_rootfs(int root, const std::string& path, Leaf leaf, std::string_view rule,
+                         int links) {
+    try {
+        return open_in_rootfs(root, path, rule);
+    } catch (const Error& e) {
+        if (e.err() != ENOENT) throw;
     }
-    sys::open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644,
-              "config.md: mounts, a file mount point");
+    std::string p = path; // "a/b/./" is "a/b"
+    while (p.size() > 1 && (p.ends_with('/') || p.ends_with("/.")))
+        p.pop_back();
+    size_t slash = p.rfind('/');
+    std::string parent_path = slash == std::string::npos ? "." : p.substr(0, slash + 1);
+    std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
+    // The parent first, made the same way; then the last component in it, by name relative to
+    // the parent's fd, never by a path string a swap could redirect.
+    unique_fd parent = make_in_rootfs(root, parent_path, Leaf::directory, rule, links);
+    if (name == "..") return open_in_rootfs(root, path, rule); // "x/..": x was what was missing
+    try {
+        if (leaf == Leaf::directory)
+            sys::mkdirat(parent.get(), name, 0755, rule);
+        else
+            sys::openat(parent.get(), name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                        0644, rule);
+    } catch (const Error& e) {
+        if (e.err() != EEXIST) throw;
+        // Something is there that the lookup did not find: a symlink to what does not exist.
+        // Make its target instead, in the rootfs, as phase 3 did.
+        char target[PATH_MAX];
+        ssize_t n = ::readlinkat(parent.get(), name.c_str(), target, sizeof target - 1);
+        if (n == -1 && errno == EINVAL) return open_in_rootfs(root, path, rule); // made meanwhile
+        if (n == -1) throw_errno("readlink " + quote(path) + " in the rootfs");
+        // path_resolution(7): at most 40 links in one lookup, then ELOOP.
+        if (++links > 40) throw Error("resolve " + quote(path) + " in the rootfs", ELOOP);
+        std::string link(target, static_cast<size_t>(n));
+        make_in_rootfs(root, link.starts_with('/') ? link : parent_path + "/" + link, leaf, rule,
+                       links);
+    }
+    return open_in_rootfs(root, path, rule);
 }
 
 namespace {
@@ -124,39 +125,53 @@ Mount with_mount_label(Mount m, const std::string& label) {
     return m;
 }
 
-void mount_one(const std::string& rootfs, const Mount& m) {
+// One entry, mounted onto the fd of its destination: the kernel is given "/proc/self/fd/N", the
+// object the lookup found, not a path to look up again (init still sees the host's /proc here).
+// A mount covers the directory the old fd names, so what acts on the new mount (the remount of a
+// bind, propagation, recursive options) looks the destination up again, in the rootfs too.
+void mount_one(int root, const Mount& m) {
     MountOptions o = mount_options_of(m);
-    std::string target = resolve_in_rootfs(rootfs, m.destination);
     // dev.cpp makes the nodes in /dev, then finish_dev() applies "ro" (config.md: mounts).
     if (!o.is_bind() && path_in_rootfs("", m.destination) == "/dev") o.flags &= ~MS_RDONLY;
+    unique_fd target;
     if (o.is_bind()) {
         if (!o.data.empty())
             log::warn("mount " + quote(m.destination) + ": a bind mount takes no filesystem " +
                       "options, ignoring " + quote(o.data_string()));
         struct stat st;
         if (::stat(m.source.c_str(), &st) == -1) throw_errno("bind source " + quote(m.source));
-        create_mount_point(target, !S_ISDIR(st.st_mode));
-        sys::mount(m.source, target, "", o.flags & (MS_BIND | MS_REC), "",
+        target =
+            make_in_rootfs(root, m.destination, S_ISDIR(st.st_mode) ? Leaf::directory : Leaf::file);
+        log::trace("init", "config.md: mounts, destination", quote(m.destination), " is ",
+                   sys::fd_string(target.get()));
+        sys::mount(m.source, fd_path(target.get()), "", o.flags & (MS_BIND | MS_REC), "",
                    "config.md: mounts, bind");
+        target = open_in_rootfs(root, m.destination);
         // A bind mount ignores every flag but MS_BIND|MS_REC; the others need a remount.
         unsigned long rest = o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
         if (rest != 0)
-            sys::mount("", target, "", MS_BIND | MS_REMOUNT | rest, "",
+            sys::mount("", fd_path(target.get()), "", MS_BIND | MS_REMOUNT | rest, "",
                        "config.md: bind mount options");
     } else {
-        create_mount_point(target, false);
+        target = make_in_rootfs(root, m.destination, Leaf::directory);
+        log::trace("init", "config.md: mounts, destination", quote(m.destination), " is ",
+                   sys::fd_string(target.get()));
         // OCI "cgroup" means "the container's view of cgroups": on a v2 or hybrid host that
         // is a cgroup2 mount (phase 4 explains the hierarchies).
         std::string type = m.type == "cgroup" ? "cgroup2" : m.type;
-        sys::mount(m.source, target, type, o.flags, o.data_string(), "config.md: mounts");
+        sys::mount(m.source, fd_path(target.get()), type, o.flags, o.data_string(),
+                   "config.md: mounts");
+        if (o.propagation != 0 || o.attr_set != 0 || o.attr_clr != 0)
+            target = open_in_rootfs(root, m.destination);
     }
     if (o.propagation != 0)
-        sys::mount("", target, "", o.propagation, "", "config.md: mount propagation option");
+        sys::mount("", fd_path(target.get()), "", o.propagation, "",
+                   "config.md: mount propagation option");
     if (o.attr_set != 0 || o.attr_clr != 0) {
         struct mount_attr attr {};
         attr.attr_set = o.attr_set;
         attr.attr_clr = o.attr_clr;
-        sys::mount_setattr(AT_FDCWD, target, AT_RECURSIVE, attr,
+        sys::mount_setattr(AT_FDCWD, fd_path(target.get()), AT_RECURSIVE, attr,
                            "config.md: mounts, recursive options");
     }
 }
@@ -177,10 +192,12 @@ void prepare_rootfs(const Spec& spec, bool own_namespace) {
 }
 
 void mount_all(const Spec& spec) {
+    if (spec.mounts.empty()) return;
+    unique_fd root = open_rootfs(spec.root.path);
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const Mount& m = spec.mounts[i];
         with_context("mounts[" + std::to_string(i) + "] " + quote(m.destination), [&] {
-            mount_one(spec.root.path, with_mount_label(m, spec.linux.mount_label));
+            mount_one(root.get(), with_mount_label(m, spec.linux.mount_label));
         });
     }
 }

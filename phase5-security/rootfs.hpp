@@ -1,30 +1,43 @@
 // rootfs: the container's filesystem view, built inside its mount namespace before exec.
 //
 //   prepare_rootfs -> mount_all -> setup_dev (dev.hpp) -> enter_rootfs (pivot_root)
-//   -> finish_rootfs
+//   -> finish_rootfs; after sysctl, readonly_paths and mask_paths (paths.hpp)
 #pragma once
 
+#include "rung/fd.hpp"
 #include "spec.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace rung {
 
 // The host path a mount destination names inside the rootfs. ".." cannot climb out of it.
 std::string path_in_rootfs(const std::string& rootfs, const std::string& destination);
 
-// The host path `path` names inside `rootfs`, each symlink on the way resolved as if the rootfs
-// were "/" (an absolute link starts again at the rootfs, ".." stops at it), so that nothing an
-// image holds can lead a mkdir, mknod, chmod, chown or mount out of it: config.md "mounts",
-// destination, and config-linux.md "devices", path. What does not exist yet is taken as
-// written, for the caller to make. A plain component-by-component lookup with lstat and
-// readlink: phase 5 closes the race between it and the use of the path with openat2(2)
-// RESOLVE_IN_ROOT.
-std::string resolve_in_rootfs(const std::string& rootfs, const std::string& path);
+// Phase 5 never gives the kernel a host path built from what the image holds: every destination
+// is looked up by the kernel with openat2(2) RESOLVE_IN_ROOT from an fd of the rootfs (each
+// symlink resolved as if the rootfs were "/", ".." stopping at it), and used through the fd it
+// returns, so that no symlink, even one swapped in while create runs, can lead a mkdir, mknod,
+// chmod, chown or mount out of it: config.md "mounts", destination, and config-linux.md
+// "devices", path (CVE-2021-30465).
 
-// What a mount lands on: a directory, or with `file` an empty file (a bind mount target must be
-// of the same kind as its source). Missing parents are made; an existing path is left alone.
-void create_mount_point(const std::string& target, bool file);
+// An O_PATH fd of the rootfs (or of "/" after pivot_root): the root of the lookups below.
+unique_fd open_rootfs(const std::string& rootfs);
+// An O_PATH fd of `path` inside `root`. Throws an Error with ENOENT if it does not exist.
+// `rule` is what the lookup serves, for the narration.
+constexpr std::string_view kDestinationRule = "config.md: mounts, destination inside the rootfs";
+unique_fd open_in_rootfs(int root, const std::string& path,
+                         std::string_view rule = kDestinationRule);
+// The same, making what is missing, one component at a time relative to its parent's fd:
+// directories, and with Leaf::file an empty file last (a bind mount target must be of the same
+// kind as its source). A symlink to nothing gets its target made, inside the rootfs.
+enum class Leaf { directory, file };
+unique_fd make_in_rootfs(int root, const std::string& path, Leaf leaf,
+                         std::string_view rule = kDestinationRule, int links = 0);
+// "/proc/self/fd/N": a path that names exactly the object the fd holds, for the calls that take
+// a path (mount, mknod, chmod). Needs a /proc: the host's, before pivot_root.
+std::string fd_path(int fd);
 
 // runtime-spec config-linux.md "rootfsPropagation"; bind the rootfs onto itself so it is a mount
 // point that pivot_root(2) can move. Nothing without a mount namespace of the container's own.

@@ -32,9 +32,6 @@ const Resources& resources_of(const Spec& s) {
 }
 
 constexpr Unapplied kUnapplied[] = {
-    {"linux.maskedPaths", "phase 5", [](const Spec& s) { return !s.linux.masked_paths.empty(); }},
-    {"linux.readonlyPaths", "phase 5",
-     [](const Spec& s) { return !s.linux.readonly_paths.empty(); }},
     {"linux.uidMappings", "not yet supported",
      [](const Spec& s) { return !s.linux.uid_mappings.empty(); }},
     {"linux.gidMappings", "not yet supported",

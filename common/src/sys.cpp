@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <sys/file.h>
@@ -294,12 +295,43 @@ void umount2(const std::string& target, int flags, std::string_view rule) {
 void mount_setattr(int dirfd, const std::string& path, unsigned int flags,
                    const struct mount_attr& attr, std::string_view rule) {
     log::step(rule, "mount_setattr(", dirfd == AT_FDCWD ? "AT_FDCWD" : fd_arg(dirfd), ", ",
-              quote(path), ", ", (flags & AT_RECURSIVE) ? "AT_RECURSIVE" : std::to_string(flags),
+              quote(path), ", ",
+              flags == AT_RECURSIVE                     ? "AT_RECURSIVE"
+              : flags == AT_EMPTY_PATH                  ? "AT_EMPTY_PATH"
+              : flags == (AT_RECURSIVE | AT_EMPTY_PATH) ? "AT_RECURSIVE|AT_EMPTY_PATH"
+                                                        : std::to_string(flags),
               ", {set=", mount_attr_string(attr.attr_set),
               ", clr=", mount_attr_string(attr.attr_clr), "})");
     struct mount_attr copy = attr;
     check(::mount_setattr(dirfd, path.c_str(), flags, &copy, sizeof copy),
           "mount_setattr " + quote(path));
+}
+
+unique_fd open_tree(int dirfd, const std::string& path, unsigned int flags, std::string_view rule) {
+    std::string names;
+    for (auto [bit, name] : {std::pair{unsigned(OPEN_TREE_CLONE), "OPEN_TREE_CLONE"},
+                             std::pair{unsigned(OPEN_TREE_CLOEXEC), "OPEN_TREE_CLOEXEC"},
+                             std::pair{unsigned(AT_RECURSIVE), "AT_RECURSIVE"},
+                             std::pair{unsigned(AT_EMPTY_PATH), "AT_EMPTY_PATH"}})
+        if (flags & bit) names += (names.empty() ? "" : "|") + std::string(name);
+    log::step(rule, "open_tree(", dirfd == AT_FDCWD ? "AT_FDCWD" : fd_arg(dirfd), ", ", quote(path),
+              ", ", names.empty() ? "0" : names, ")");
+    std::string what = "open_tree " + (path.empty() ? fd_object(dirfd) : quote(path));
+    return unique_fd(check(static_cast<int>(::open_tree(dirfd, path.c_str(), flags)), what));
+}
+
+void move_mount(int from_dirfd, const std::string& from_path, int to_dirfd,
+                const std::string& to_path, unsigned int flags, std::string_view rule) {
+    auto where = [](int fd, const std::string& path) {
+        return (fd == AT_FDCWD ? std::string("AT_FDCWD") : fd_arg(fd)) + ", " + quote(path);
+    };
+    log::step(rule, "move_mount(", where(from_dirfd, from_path), ", ", where(to_dirfd, to_path),
+              ", ", (flags & MOVE_MOUNT_F_EMPTY_PATH) ? "MOVE_MOUNT_F_EMPTY_PATH" : "",
+              (flags & MOVE_MOUNT_F_EMPTY_PATH) && (flags & MOVE_MOUNT_T_EMPTY_PATH) ? "|" : "",
+              (flags & MOVE_MOUNT_T_EMPTY_PATH) ? "MOVE_MOUNT_T_EMPTY_PATH" : "", ")");
+    check(::move_mount(from_dirfd, from_path.c_str(), to_dirfd, to_path.c_str(), flags),
+          "move_mount " + (from_path.empty() ? fd_object(from_dirfd) : quote(from_path)) + " on " +
+              (to_path.empty() ? fd_object(to_dirfd) : quote(to_path)));
 }
 
 void pivot_root(const std::string& new_root, const std::string& put_old, std::string_view rule) {
@@ -340,6 +372,31 @@ unique_fd openat(int dirfd, const std::string& path, int flags, mode_t mode,
     int fd = ::openat(dirfd, path.c_str(), flags, mode);
     if (fd == -1) throw_errno("open " + quote(path));
     return unique_fd(fd);
+}
+
+unique_fd openat2(int dirfd, const std::string& path, int flags, uint64_t resolve,
+                  std::string_view rule) {
+    std::string names;
+    for (auto [bit, name] : {std::pair{uint64_t(RESOLVE_IN_ROOT), "RESOLVE_IN_ROOT"},
+                             std::pair{uint64_t(RESOLVE_NO_MAGICLINKS), "RESOLVE_NO_MAGICLINKS"},
+                             std::pair{uint64_t(RESOLVE_NO_SYMLINKS), "RESOLVE_NO_SYMLINKS"},
+                             std::pair{uint64_t(RESOLVE_BENEATH), "RESOLVE_BENEATH"},
+                             std::pair{uint64_t(RESOLVE_NO_XDEV), "RESOLVE_NO_XDEV"}})
+        if (resolve & bit) names += (names.empty() ? "" : "|") + std::string(name);
+    log::step(rule, "openat2(", dirfd == AT_FDCWD ? "AT_FDCWD" : fd_arg(dirfd), ", ", quote(path),
+              ", {", open_flags_string(flags), ", resolve=", names.empty() ? "0" : names, "})");
+    struct open_how how {};
+    how.flags = static_cast<uint64_t>(flags);
+    how.resolve = resolve;
+    long fd = ::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how);
+    if (fd == -1) throw_errno("open " + quote(path) + " in " + fd_object(dirfd));
+    return unique_fd(static_cast<int>(fd));
+}
+
+void mkdirat(int dirfd, const std::string& name, mode_t mode, std::string_view rule) {
+    log::step(rule, "mkdirat(", dirfd == AT_FDCWD ? "AT_FDCWD" : fd_arg(dirfd), ", ", quote(name),
+              ", ", octal(mode), ")");
+    check(::mkdirat(dirfd, name.c_str(), mode), "mkdir " + quote(name) + " in " + fd_object(dirfd));
 }
 
 void mkdir(const std::string& path, mode_t mode, std::string_view rule) {

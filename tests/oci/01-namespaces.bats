@@ -156,7 +156,8 @@ teardown() {
     host=$(grep -n 'sethostname("narrated")' <<<"$output" | head -1 | cut -d: -f1)
     # The call itself, after the actor: a rule may cite "pivot_root(2)" too.
     root=$(grep -nE '\] (chroot|pivot_root)\(' <<<"$output" | head -1 | cut -d: -f1)
-    proc=$(grep -nE 'mount\("proc", ".*proc", "proc"' <<<"$output" | head -1 | cut -d: -f1)
+    # The target: a path ending in proc, or (phase 5) the fd the lookup in the rootfs returned.
+    proc=$(grep -nE 'mount\("proc", "(.*proc|/proc/self/fd/[0-9]+)", "proc"' <<<"$output" | head -1 | cut -d: -f1)
     exec=$(grep -n 'execve(' <<<"$output" | head -1 | cut -d: -f1)
     [[ -n $clone && -n $host && -n $root && -n $proc && -n $exec ]]
     ((clone < host && host < root && root < exec && clone < proc && proc < exec))

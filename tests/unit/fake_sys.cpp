@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -47,6 +49,21 @@ bool record(std::string name, std::vector<std::string> args, uint64_t flags, std
     for (const auto& f : s.failures)
         if (f.name == c.name && (!f.when || f.when(c))) throw Error(what, f.err);
     return std::find(s.pass_through.begin(), s.pass_through.end(), c.name) != s.pass_through.end();
+}
+
+// A path through a held fd, "/proc/self/fd/7/null", as the path that fd names now,
+// "/tmp/t/dev/null": how phase 5 names what it resolved with openat2 (rootfs.cpp). Tests then
+// check the same paths in every phase.
+std::string shown(const std::string& path) {
+    const std::string prefix = "/proc/self/fd/";
+    if (!path.starts_with(prefix)) return path;
+    size_t end = path.find('/', prefix.size());
+    std::string link = path.substr(0, end);
+    char target[4096];
+    ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    if (n <= 0) return path;
+    return std::string(target, static_cast<size_t>(n)) +
+           (end == std::string::npos ? "" : path.substr(end));
 }
 
 // A real fd that is safe to close and to read (EOF) or write (discarded): /dev/null.
@@ -100,6 +117,7 @@ namespace rung::sys {
 
 using fake_sys::num;
 using fake_sys::record;
+using fake_sys::shown;
 
 // ---- Processes -------------------------------------------------------------------------------
 
@@ -230,7 +248,7 @@ void mount(const std::string& source, const std::string& target, const std::stri
     std::string what = "mount " + quote(source) + " on " + quote(target);
     if (!fstype.empty()) what += " (type " + fstype + ")";
     if (flags != 0) what += " [" + mount_flags_string(flags) + "]";
-    record("mount", {source, target, fstype, data}, flags, rule, what);
+    record("mount", {shown(source), shown(target), fstype, data}, flags, rule, what);
 }
 
 void umount2(const std::string& target, int flags, std::string_view rule) {
@@ -240,10 +258,21 @@ void umount2(const std::string& target, int flags, std::string_view rule) {
 void mount_setattr(int dirfd, const std::string& path, unsigned int flags,
                    const struct mount_attr& attr, std::string_view rule) {
     record("mount_setattr",
-           {num(dirfd), path, num(static_cast<long long>(attr.attr_set)),
+           {num(dirfd), shown(path), num(static_cast<long long>(attr.attr_set)),
             num(static_cast<long long>(attr.attr_clr)),
             num(static_cast<long long>(attr.propagation))},
            flags, rule, "mount_setattr " + quote(path));
+}
+
+unique_fd open_tree(int dirfd, const std::string& path, unsigned int flags, std::string_view rule) {
+    record("open_tree", {num(dirfd), path}, flags, rule, "open_tree " + quote(path));
+    return fake_sys::some_fd();
+}
+
+void move_mount(int from_dirfd, const std::string& from_path, int to_dirfd,
+                const std::string& to_path, unsigned int flags, std::string_view rule) {
+    record("move_mount", {num(from_dirfd), from_path, num(to_dirfd), to_path}, flags, rule,
+           "move_mount " + quote(from_path) + " on " + quote(to_path));
 }
 
 void pivot_root(const std::string& new_root, const std::string& put_old, std::string_view rule) {
@@ -266,7 +295,9 @@ void fchdir(int fd, std::string_view rule) {
 
 unique_fd open(const std::string& path, int flags, mode_t mode, std::string_view rule) {
     std::string what = "open " + quote(path);
-    if (record("open", {path, num(mode)}, static_cast<uint64_t>(flags), rule, what))
+    // With O_PATH it only looks, so it is always made, as stat(2) is.
+    if (record("open", {path, num(mode)}, static_cast<uint64_t>(flags), rule, what) ||
+        (flags & O_PATH))
         return unique_fd(check(::open(path.c_str(), flags, mode), what));
     return fake_sys::some_fd();
 }
@@ -274,9 +305,31 @@ unique_fd open(const std::string& path, int flags, mode_t mode, std::string_view
 unique_fd openat(int dirfd, const std::string& path, int flags, mode_t mode,
                  std::string_view rule) {
     std::string what = "open " + quote(path);
-    if (record("openat", {num(dirfd), path, num(mode)}, static_cast<uint64_t>(flags), rule, what))
+    // With O_PATH it only looks, so it is always made, as stat(2) is.
+    if (record("openat", {num(dirfd), path, num(mode)}, static_cast<uint64_t>(flags), rule, what) ||
+        (flags & O_PATH))
         return unique_fd(check(::openat(dirfd, path.c_str(), flags, mode), what));
     return fake_sys::some_fd();
+}
+
+// A lookup with O_PATH only reads, so it is always made, as stat(2) is; any other openat2 is
+// made only when passed through, as openat.
+unique_fd openat2(int dirfd, const std::string& path, int flags, uint64_t resolve,
+                  std::string_view rule) {
+    std::string what = "open " + quote(path);
+    bool real = record("openat2", {num(dirfd), path, num(static_cast<long long>(resolve))},
+                       static_cast<uint64_t>(flags), rule, what);
+    if (!real && !(flags & O_PATH)) return fake_sys::some_fd();
+    struct open_how how {};
+    how.flags = static_cast<uint64_t>(flags);
+    how.resolve = resolve;
+    return unique_fd(check(
+        static_cast<int>(::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how)), what));
+}
+
+void mkdirat(int dirfd, const std::string& name, mode_t mode, std::string_view rule) {
+    if (record("mkdirat", {num(dirfd), name}, mode, rule, "mkdir " + quote(name)))
+        check(::mkdirat(dirfd, name.c_str(), mode), "mkdir " + quote(name));
 }
 
 void mkdir(const std::string& path, mode_t mode, std::string_view rule) {
@@ -285,7 +338,11 @@ void mkdir(const std::string& path, mode_t mode, std::string_view rule) {
 }
 
 void mknod(const std::string& path, mode_t mode, dev_t dev, std::string_view rule) {
-    record("mknod", {path, num(major(dev)), num(minor(dev))}, mode, rule, "mknod " + quote(path));
+    // Passed through, it makes an empty file of that mode in its place: a test cannot make nodes.
+    if (record("mknod", {shown(path), num(major(dev)), num(minor(dev))}, mode, rule,
+               "mknod " + quote(path)))
+        ::close(check(::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode & 07777),
+                      "mknod " + quote(path)));
 }
 
 void mkfifo(const std::string& path, mode_t mode, std::string_view rule) {
@@ -294,7 +351,7 @@ void mkfifo(const std::string& path, mode_t mode, std::string_view rule) {
 }
 
 void chmod(const std::string& path, mode_t mode, std::string_view rule) {
-    if (record("chmod", {path}, mode, rule, "chmod " + quote(path)))
+    if (record("chmod", {shown(path)}, mode, rule, "chmod " + quote(path)))
         check(::chmod(path.c_str(), mode), "chmod " + quote(path));
 }
 
@@ -303,11 +360,11 @@ void fchmod(int fd, mode_t mode, std::string_view rule) {
 }
 
 void chown(const std::string& path, uid_t uid, gid_t gid, std::string_view rule) {
-    record("chown", {path, num(uid), num(gid)}, 0, rule, "chown " + quote(path));
+    record("chown", {shown(path), num(uid), num(gid)}, 0, rule, "chown " + quote(path));
 }
 
 void lchown(const std::string& path, uid_t uid, gid_t gid, std::string_view rule) {
-    record("lchown", {path, num(uid), num(gid)}, 0, rule, "chown " + quote(path));
+    record("lchown", {shown(path), num(uid), num(gid)}, 0, rule, "chown " + quote(path));
 }
 
 void fchown(int fd, uid_t uid, gid_t gid, std::string_view rule) {
@@ -315,12 +372,12 @@ void fchown(int fd, uid_t uid, gid_t gid, std::string_view rule) {
 }
 
 void symlink(const std::string& target, const std::string& linkpath, std::string_view rule) {
-    if (record("symlink", {target, linkpath}, 0, rule, "symlink " + quote(linkpath)))
+    if (record("symlink", {target, shown(linkpath)}, 0, rule, "symlink " + quote(linkpath)))
         check(::symlink(target.c_str(), linkpath.c_str()), "symlink " + quote(linkpath));
 }
 
 void unlink(const std::string& path, std::string_view rule) {
-    if (record("unlink", {path}, 0, rule, "unlink " + quote(path)))
+    if (record("unlink", {shown(path)}, 0, rule, "unlink " + quote(path)))
         check(::unlink(path.c_str()), "unlink " + quote(path));
 }
 

@@ -4,8 +4,12 @@
 #include "dev.hpp"
 #include "fake_sys.hpp"
 #include "namespaces.hpp"
+#if RUNG_HAS_PATHS
+#include "paths.hpp"
+#endif
 #include "rootfs.hpp"
 #include "rung/error.hpp"
+#include "rung/file.hpp"
 #include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -35,6 +39,14 @@ std::vector<std::string> mount_args(const std::string& source, const std::string
     return {source, target, type, data};
 }
 
+// Phase 5 makes what is missing with mkdirat and openat relative to its parent's fd, and looks
+// each new object up again (rootfs.hpp): let those calls really happen in the TempDir. Earlier
+// phases make mount points with file.hpp's mkdir_all, which is real anyway.
+void let_mount_points_be_made() {
+    for (const char* call : {"mkdirat", "openat", "mknod"})
+        fake_sys::pass_through(call);
+}
+
 } // namespace
 
 TEST_CASE("mount_all: a filesystem mount takes its flags and its data in one call") {
@@ -44,6 +56,7 @@ TEST_CASE("mount_all: a filesystem mount takes its flags and its data in one cal
     spec.mounts = {mount_entry("/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}),
                    mount_entry("/dev", "tmpfs", "tmpfs", {"nosuid", "mode=755", "size=64k"})};
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::mount_all(spec);
     auto mounts = fake_sys::calls_named("mount");
     REQUIRE(mounts.size() == 2);
@@ -61,6 +74,7 @@ TEST_CASE("mount_all: a read-only bind is a bind, then a remount; fs options nev
     spec.mounts = {mount_entry("/mnt", "none", src.path, {"rbind", "ro", "nosuid", "mode=755"}),
                    mount_entry("/x", "none", src.path, {"bind", "rprivate", "rro"})};
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::mount_all(spec);
     auto mounts = fake_sys::calls_named("mount");
     REQUIRE(mounts.size() == 4);
@@ -81,10 +95,12 @@ TEST_CASE("mount_all: a /dev mounted ro is mounted writable; finish_dev remounts
     spec.root.path = t.path;
     spec.mounts = {mount_entry("/dev", "tmpfs", "tmpfs", {"nosuid", "ro", "mode=755"})};
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::mount_all(spec);
     REQUIRE(fake_sys::calls_named("mount").size() == 1);
     CHECK(fake_sys::calls_named("mount")[0].flags == MS_NOSUID);
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::finish_dev(spec);
     auto mounts = fake_sys::calls_named("mount");
     REQUIRE(mounts.size() == 1);
@@ -103,6 +119,7 @@ TEST_CASE("mount_all: a destination through an image's symlink lands inside the 
     spec.mounts = {mount_entry("/conf/x", "tmpfs", "tmpfs", {}),
                    mount_entry("/out", "tmpfs", "tmpfs", {})};
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::mount_all(spec);
     auto mounts = fake_sys::calls_named("mount");
     REQUIRE(mounts.size() == 2);
@@ -116,6 +133,7 @@ TEST_CASE("setup_dev: the default nodes with mknod, mode 0666, then the links") 
     Spec spec;
     spec.root.path = t.path;
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::setup_dev(spec);
     auto nodes = fake_sys::calls_named("mknod");
     REQUIRE(nodes.size() == 6);
@@ -137,6 +155,7 @@ TEST_CASE("setup_dev: without mknod (a user namespace) the host's node is bind m
     Spec spec;
     spec.root.path = t.path;
     fake_sys::reset();
+    let_mount_points_be_made();
     fake_sys::fail("mknod", EPERM);
     rung::setup_dev(spec);
     auto mounts = fake_sys::calls_named("mount");
@@ -159,6 +178,7 @@ TEST_CASE("setup_dev: a linux.devices node through a symlink out of the rootfs s
     d.file_mode = 0600;
     spec.linux.devices = {d};
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::setup_dev(spec);
     auto nodes = fake_sys::calls_named("mknod");
     REQUIRE(nodes.size() == 7);
@@ -172,6 +192,7 @@ TEST_CASE("join_namespaces: setns each joined namespace, the mount namespace las
                  {CLONE_NEWNET, "network", "/proc/self/ns/net"},
                  {CLONE_NEWPID, "pid", "/proc/self/ns/pid"}}; // pid: the runtime's, before clone3
     fake_sys::reset();
+    let_mount_points_be_made();
     rung::join_namespaces(plan);
     auto joins = fake_sys::calls_named("setns");
     REQUIRE(joins.size() == 2);
@@ -182,3 +203,46 @@ TEST_CASE("join_namespaces: setns each joined namespace, the mount namespace las
     REQUIRE(opens.size() == 2);
     CHECK(opens[0].args.at(0) == "/proc/self/ns/net");
 }
+
+#if RUNG_HAS_PATHS
+// The paths are looked up in "/" (after pivot_root it is the rootfs): here the TempDir's, real.
+TEST_CASE(
+    "mask_paths: /dev/null over a file, a read-only tmpfs over a directory, nothing skipped") {
+    TempDir t;
+    std::filesystem::create_directories(t.path + "/dir");
+    rung::write_file(t.path + "/file", "secret");
+    Spec spec;
+    spec.linux.masked_paths = {t.path + "/file", t.path + "/missing", t.path + "/dir"};
+    fake_sys::reset();
+    rung::mask_paths(spec);
+    CHECK(fake_sys::call_names() == std::vector<std::string>{"open", "openat2", "open_tree",
+                                                             "move_mount", "openat2", "openat2",
+                                                             "fchdir", "mount", "chdir"});
+    auto trees = fake_sys::calls_named("open_tree");
+    CHECK(trees[0].args.at(1) == "/dev/null");
+    CHECK(trees[0].flags == (OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    CHECK(fake_sys::calls_named("move_mount")[0].flags ==
+          (MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+    auto mounts = fake_sys::calls_named("mount");
+    CHECK(mounts[0].args == mount_args("tmpfs", ".", "tmpfs", ""));
+    CHECK(mounts[0].flags == MS_RDONLY);
+    CHECK(mounts[0].rule == "config-linux.md: maskedPaths");
+}
+
+TEST_CASE("readonly_paths: a detached recursive bind made read-only, then moved in place") {
+    TempDir t;
+    Spec spec;
+    spec.linux.readonly_paths = {t.path + "/missing", t.path};
+    fake_sys::reset();
+    rung::readonly_paths(spec);
+    CHECK(fake_sys::call_names() == std::vector<std::string>{"open", "openat2", "openat2",
+                                                             "open_tree", "mount_setattr",
+                                                             "move_mount"});
+    CHECK(fake_sys::calls_named("open_tree")[0].flags ==
+          (OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
+    auto attrs = fake_sys::calls_named("mount_setattr");
+    CHECK(attrs[0].flags == AT_EMPTY_PATH); // the top mount only, as runc's remount
+    CHECK(attrs[0].args.at(2) == std::to_string(MOUNT_ATTR_RDONLY));
+    CHECK(attrs[0].args.at(3) == "0");
+}
+#endif

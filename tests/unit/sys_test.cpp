@@ -9,6 +9,8 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <filesystem>
+#include <linux/openat2.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,4 +89,20 @@ TEST_CASE("flock with LOCK_NB reports a lock another holds; waitpid with WNOHANG
     CHECK(sys::waitpid(pid, status, WNOHANG) == 0);
     write_full(w.get(), "x");
     CHECK(sys::exit_code_of(sys::wait_for(pid)) == 7);
+}
+
+TEST_CASE("openat2 RESOLVE_IN_ROOT walks a symlink as if the directory were \"/\"") {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path + "/etc");
+    std::filesystem::create_symlink("/etc", dir.path + "/out"); // absolute: the directory's /etc
+    std::filesystem::create_symlink("../../../../../..", dir.path + "/up");
+    unique_fd root = sys::open(dir.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    unique_fd etc = sys::openat2(root.get(), "out", O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
+    CHECK(sys::fd_string(etc.get()) == std::to_string(etc.get()) + "<" + dir.path + "/etc>");
+    unique_fd top = sys::openat2(root.get(), "up", O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
+    CHECK(sys::fd_string(top.get()) == std::to_string(top.get()) + "<" + dir.path + ">");
+    sys::mkdirat(etc.get(), "made", 0700);
+    CHECK(is_directory(dir.path + "/etc/made"));
+    CHECK_THROWS_WITH_AS(sys::openat2(root.get(), "out/missing", O_PATH, RESOLVE_IN_ROOT),
+                         doctest::Contains("open \"out/missing\" in fd"), Error);
 }

@@ -114,6 +114,14 @@ void umount2(const std::string& target, int flags, std::string_view rule = {});
 // mount_setattr(2) on `path` relative to `dirfd` (AT_FDCWD); flags: AT_RECURSIVE...
 void mount_setattr(int dirfd, const std::string& path, unsigned int flags,
                    const struct mount_attr& attr, std::string_view rule = {});
+// open_tree(2): an fd for the mount at `path` (OPEN_TREE_CLONE: a detached copy of it, with
+// AT_RECURSIVE the mounts below too; AT_EMPTY_PATH with "": the object `dirfd` names).
+unique_fd open_tree(int dirfd, const std::string& path, unsigned int flags,
+                    std::string_view rule = {});
+// move_mount(2): attach the mount `from_dirfd`/`from_path` at `to_dirfd`/`to_path`;
+// MOVE_MOUNT_F_EMPTY_PATH and MOVE_MOUNT_T_EMPTY_PATH take the fds themselves, no path lookup.
+void move_mount(int from_dirfd, const std::string& from_path, int to_dirfd,
+                const std::string& to_path, unsigned int flags, std::string_view rule = {});
 void pivot_root(const std::string& new_root, const std::string& put_old,
                 std::string_view rule = {});
 void chroot(const std::string& path, std::string_view rule = {});
@@ -126,6 +134,12 @@ void fchdir(int fd, std::string_view rule = {});
 unique_fd open(const std::string& path, int flags, mode_t mode = 0, std::string_view rule = {});
 unique_fd openat(int dirfd, const std::string& path, int flags, mode_t mode = 0,
                  std::string_view rule = {});
+// openat2(2): openat with `resolve`, how the kernel may walk `path` (RESOLVE_IN_ROOT: as if
+// `dirfd` were "/", so neither ".." nor a symlink leaves it; RESOLVE_NO_MAGICLINKS...).
+unique_fd openat2(int dirfd, const std::string& path, int flags, uint64_t resolve,
+                  std::string_view rule = {});
+// mkdirat(2): one directory `name` in the directory `dirfd`.
+void mkdirat(int dirfd, const std::string& name, mode_t mode, std::string_view rule = {});
 // mkdir(2): one directory; EEXIST is an error (file.hpp's mkdir_all makes parents).
 void mkdir(const std::string& path, mode_t mode, std::string_view rule = {});
 // mknod(2): `mode` carries the type (S_IFCHR, S_IFBLK, S_IFIFO) and the permission bits.
