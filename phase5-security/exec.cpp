@@ -13,6 +13,7 @@
 #include "namespaces.hpp"
 #include "process.hpp"
 #include "processes.hpp"
+#include "reexec.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -108,6 +109,7 @@ cgroups::Cgroup exec_cgroup(const State& st, const std::string& sub) {
                              int sync_fd) {
     log::set_actor("exec");
     try {
+        hide_from_container();
         if (join) join->add_process(0); // 0: the writer itself
         close_inherited_fds("exec", opts.preserve_fds);
         join_namespaces(plan);
