@@ -466,6 +466,7 @@ unique_fd memfd_create(const std::string& name, unsigned int flags, std::string_
     std::string names = (flags & MFD_CLOEXEC) ? "MFD_CLOEXEC" : "";
     if (flags & MFD_ALLOW_SEALING)
         names += names.empty() ? "MFD_ALLOW_SEALING" : "|MFD_ALLOW_SEALING";
+    if (flags & 0x0010U) names += names.empty() ? "MFD_EXEC" : "|MFD_EXEC"; // Linux 6.3
     log::step(rule, "memfd_create(", quote(name), ", ", names.empty() ? "0" : names, ")");
     return unique_fd(check(::memfd_create(name.c_str(), flags), "memfd_create " + quote(name)));
 }
