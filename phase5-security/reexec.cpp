@@ -31,8 +31,22 @@ bool running_from_sealed_copy(int exe) {
     return seals != -1 && (static_cast<unsigned>(seals) & kSeals) == kSeals;
 }
 
+// MFD_EXEC (Linux 6.3, 0x10; older headers lack it) asks for an executable memfd where the
+// vm.memfd_noexec sysctl would make it non-executable by default. Older kernels refuse the
+// flag (EINVAL), and execute any memfd.
+constexpr unsigned int kMfdExec = 0x0010U;
+
+unique_fd executable_memfd() {
+    try {
+        return sys::memfd_create("rung", MFD_CLOEXEC | MFD_ALLOW_SEALING | kMfdExec, kRule);
+    } catch (const Error& e) {
+        if (e.err() != EINVAL) throw;
+    }
+    return sys::memfd_create("rung", MFD_CLOEXEC | MFD_ALLOW_SEALING, kRule);
+}
+
 unique_fd sealed_copy_of(int exe) {
-    unique_fd copy = sys::memfd_create("rung", MFD_CLOEXEC | MFD_ALLOW_SEALING, kRule);
+    unique_fd copy = executable_memfd();
     while (sys::sendfile(copy.get(), exe, size_t{1} << 30, kRule) > 0) {
     }
     sys::add_seals(copy.get(), kSeals, kRule);

@@ -15,19 +15,19 @@
 // (EPERM), and it is not the host's file anyway. The other commands (state, kill, list, ...) put
 // no rung process in a container and do not pay for the copy.
 //
-// Why this and not runc's later alternatives:
-//   - runc 1.1 bind-mounted /proc/self/exe read-only over itself in a private mount namespace
-//     before running `runc init`. Cheaper, but it needs a mount namespace and CAP_SYS_ADMIN in
-//     it, and a read-only mount only refuses writes through that mount.
-//   - runc 1.2's "runc-dmz": a tiny static binary that only execs the container's program, so the
-//     container never sees runc's own binary. It needs a second binary to build and install, and
-//     it loses capabilities and SELinux transitions where the tiny binary cannot carry them.
-//   - runc copied into a memfd inside `runc init`, in the container's cgroup: the copy was
+// Why this and not runc's other defences:
+//   - runc 1.0 made the same copy, but inside `runc init`, in the container's cgroup: the copy was
 //     charged to the container's memory limit. rung copies in the runtime, on the host, before
-//     clone3, so the container's cgroup never pays for it.
-// A sealed memfd is the one defence that holds whatever the container's capabilities, and it is
-// a few lines. Init and exec's child are also made non-dumpable (hide_from_container below), which
-// closes /proc/<pid>/{exe,fd,mem} to the container's processes in the first place.
+//     clone3 (as runc 1.2 does, opencontainers/runc#3987), so the container never pays for it.
+//   - runc 1.1's "bindfd", a read-only bind mount of the binary in a private mount namespace, and
+//     runc 1.2's private read-only overlayfs mount of it cost almost nothing, but need the
+//     privilege to mount; rootless runc still falls back to the memfd copy.
+//   - runc 1.2.0's "runc-dmz", a tiny static binary that only execs the container's program,
+//     changed capabilities across its extra exec; runc 1.2.1 removed it again.
+// A sealed memfd works as root and rootless alike, with nothing to mount or install, in a few
+// lines; its price is one copy of the binary per create, run and exec (a stripped rung: noise).
+// Init and exec's child are also made non-dumpable (hide_from_container below), which closes
+// /proc/<pid>/{exe,fd,mem} to container processes without CAP_SYS_PTRACE over them.
 #pragma once
 
 namespace rung {
