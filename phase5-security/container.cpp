@@ -96,7 +96,8 @@ Spawned spawn_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan
     bool in_cgroup = cgroups::clone_into_cgroup(args, init);
     if (init.pid == 0) {
         parent_end.reset();
-        dir.drop_lock(); // else init would keep the container locked until it execs
+        cgroup_fd.reset(); // the cgroup directory is the runtime's to hold, not the container's
+        dir.drop_lock();   // else init would keep the container locked until it execs
         ctx.sync_fd = child_end.get();
         container_init(ctx);
     }

@@ -13,6 +13,7 @@
 #include "namespaces.hpp"
 #include "process.hpp"
 #include "processes.hpp"
+#include "reexec.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -122,6 +123,7 @@ std::optional<seccomp::Filter> exec_seccomp(const ExecOptions& opts) {
                              seccomp::Filter* filter, const std::string& container_state) {
     log::set_actor("exec");
     try {
+        hide_from_container();
         if (join) join->add_process(0); // 0: the writer itself
         close_inherited_fds("exec", opts.preserve_fds);
         if (filter) filter->connect_listener(host_pid(), container_state);

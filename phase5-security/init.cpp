@@ -13,6 +13,7 @@
 #include "hooks.hpp"
 #include "paths.hpp"
 #include "process.hpp"
+#include "reexec.hpp"
 #include "rootfs.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
@@ -157,6 +158,7 @@ void container_init(const InitContext& ctx) {
     bool own_mount_ns = ctx.plan.clone_flags & CLONE_NEWNS;
     try {
         pid_t host_pid = wait_for_go(ctx.sync_fd);
+        hide_from_container(); // after go: the parent has written /proc/<pid> files
         close_inherited_fds("init");
         unique_fd state_dir = hold_state_dir(ctx.fifo_path);
         std::optional<seccomp::Filter> filter = prepare_seccomp(ctx, host_pid);

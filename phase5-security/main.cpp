@@ -24,6 +24,7 @@
 #include "events.hpp"
 #include "exec.hpp"
 #include "preflight.hpp"
+#include "reexec.hpp"
 #include "rung/cli.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
@@ -138,6 +139,7 @@ void add_create(rung::Cli& cli, const std::string& root) {
     auto opts = std::make_shared<rung::CreateOptions>();
     CLI::App* cmd =
         cli.command("create", "Create a container; `start` runs its process", [=, &root] {
+            rung::run_from_sealed_copy();
             opts->root = root;
             rung::create_container(*opts);
             return 0;
@@ -230,6 +232,7 @@ void add_run(rung::Cli& cli, const std::string& root) {
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = cli.command("run", "Create and start a container, wait, delete it", [=, &root] {
+        rung::run_from_sealed_copy();
         rung::CreateOptions& opts = o->create;
         opts.root = root;
         if (!o->detach) {
@@ -254,6 +257,7 @@ void add_exec(rung::Cli& cli, const std::string& root) {
     };
     auto o = std::make_shared<Opts>();
     CLI::App* cmd = cli.command("exec", "Run a new process inside a running container", [=, &root] {
+        rung::run_from_sealed_copy();
         o->exec.root = root;
         drop_separator(o->flags.args);
         rung::Spec config = rung::container_config(root, o->exec.id);

@@ -108,6 +108,10 @@ unique_fd connect_unix_socket(const std::string& path, const std::string& what) 
     if (path.size() >= sizeof addr.sun_path)
         throw Error(what + " " + quote(path) + ": path too long");
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    // connect(2) to a file that is no socket says only "Connection refused".
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode))
+        throw Error("console socket " + quote(path) + ": not a unix socket");
     unique_fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!sock) throw_errno("socket");
     if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == -1)

@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -150,6 +151,15 @@ void execve(const std::string& path, const std::vector<std::string>& argv,
     throw_errno("exec " + quote(path));
 }
 
+void fexecve(int fd, const std::string& what, const std::vector<std::string>& argv,
+             const std::vector<std::string>& envp, std::string_view rule) {
+    log::step(rule, "execveat(", fd_arg(fd), ", \"\", ", string_list(argv), ", ", envp.size(),
+              " env, AT_EMPTY_PATH)");
+    std::vector<char*> a = c_strings(argv), e = c_strings(envp);
+    ::fexecve(fd, a.data(), e.data());
+    throw_errno("exec " + what);
+}
+
 void kill(pid_t pid, int sig, std::string_view rule) {
     log::step(rule, "kill(", pid, ", ", signal_name(sig), ")");
     check(::kill(pid, sig), "kill " + std::to_string(pid) + " with " + signal_name(sig));
@@ -193,6 +203,32 @@ void setpgid(pid_t pid, pid_t pgid, std::string_view rule) {
     log::step(rule, "setpgid(", pid, ", ", pgid, ")");
     check(::setpgid(pid, pgid), "setpgid " + std::to_string(pid));
 }
+
+namespace {
+
+// The prctl(2) options rung uses, by name for the trace and the errors.
+std::string prctl_name(int option) {
+    switch (option) {
+    case PR_SET_DUMPABLE:
+        return "PR_SET_DUMPABLE";
+    case PR_SET_KEEPCAPS:
+        return "PR_SET_KEEPCAPS";
+    case PR_SET_NO_NEW_PRIVS:
+        return "PR_SET_NO_NEW_PRIVS";
+    case PR_SET_CHILD_SUBREAPER:
+        return "PR_SET_CHILD_SUBREAPER";
+    case PR_SET_PDEATHSIG:
+        return "PR_SET_PDEATHSIG";
+    case PR_CAPBSET_DROP:
+        return "PR_CAPBSET_DROP";
+    case PR_CAP_AMBIENT:
+        return "PR_CAP_AMBIENT";
+    default:
+        return std::to_string(option);
+    }
+}
+
+} // namespace
 
 int prctl(int option, unsigned long arg2, unsigned long arg3, std::string_view rule) {
     log::step(rule, "prctl(", prctl_name(option), ", ", arg2, ", ", arg3, ")");
@@ -509,9 +545,33 @@ std::pair<unique_fd, unique_fd> socketpair(std::string_view rule) {
 }
 
 unique_fd memfd_create(const std::string& name, unsigned int flags, std::string_view rule) {
-    log::step(rule, "memfd_create(", quote(name), ", ", (flags & MFD_CLOEXEC) ? "MFD_CLOEXEC" : "0",
-              ")");
+    std::string names = (flags & MFD_CLOEXEC) ? "MFD_CLOEXEC" : "";
+    if (flags & MFD_ALLOW_SEALING)
+        names += names.empty() ? "MFD_ALLOW_SEALING" : "|MFD_ALLOW_SEALING";
+    if (flags & 0x0010U) names += names.empty() ? "MFD_EXEC" : "|MFD_EXEC"; // Linux 6.3
+    log::step(rule, "memfd_create(", quote(name), ", ", names.empty() ? "0" : names, ")");
     return unique_fd(check(::memfd_create(name.c_str(), flags), "memfd_create " + quote(name)));
+}
+
+void add_seals(int fd, unsigned int seals, std::string_view rule) {
+    log::step(rule, "fcntl(", fd_arg(fd), ", F_ADD_SEALS, ", seals_string(seals), ")");
+    check(::fcntl(fd, F_ADD_SEALS, seals), "seal " + fd_object(fd));
+}
+
+int get_seals(int fd, std::string_view rule) {
+    int seals = ::fcntl(fd, F_GET_SEALS);
+    if (seals == -1 && errno != EINVAL) throw_errno("get the seals of " + fd_object(fd));
+    log::step(rule, "fcntl(", fd_arg(fd), ", F_GET_SEALS) = ",
+              seals == -1 ? "-1 EINVAL (no seals: not a memfd)"
+                          : seals_string(static_cast<unsigned>(seals)));
+    return seals;
+}
+
+size_t sendfile(int out_fd, int in_fd, size_t count, std::string_view rule) {
+    log::step(rule, "sendfile(", fd_arg(out_fd), ", ", fd_arg(in_fd), ", NULL, ", count, ")");
+    ssize_t n = ::sendfile(out_fd, in_fd, nullptr, count);
+    if (n == -1) throw_errno("copy " + fd_object(in_fd) + " to " + fd_object(out_fd));
+    return static_cast<size_t>(n);
 }
 
 // ---- Terminals -------------------------------------------------------------------------------

@@ -141,6 +141,17 @@ std::string mount_attr_string(uint64_t attr) {
     return flags_string(static_cast<unsigned long>(attr), names);
 }
 
+std::string seals_string(unsigned int seals) {
+    static const std::pair<unsigned long, const char*> names[] = {
+        {F_SEAL_SEAL, "F_SEAL_SEAL"},
+        {F_SEAL_SHRINK, "F_SEAL_SHRINK"},
+        {F_SEAL_GROW, "F_SEAL_GROW"},
+        {F_SEAL_WRITE, "F_SEAL_WRITE"},
+        {F_SEAL_FUTURE_WRITE, "F_SEAL_FUTURE_WRITE"},
+    };
+    return seals == 0 ? "0" : flags_string(seals, names);
+}
+
 std::string open_flags_string(int flags) {
     static const std::pair<unsigned long, const char*> names[] = {
         {O_WRONLY, "O_WRONLY"},

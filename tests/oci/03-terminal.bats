@@ -113,6 +113,17 @@ from_script() {
     assert_clean deaf
 }
 
+@test "a console socket that is no socket fails create with one line and leaves nothing" {
+    require_phase 3
+    set_args true
+    touch "$BATS_TEST_TMPDIR/plain"
+    run_to_file rung create --bundle "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/plain" notsock
+    assert_failure
+    one_line
+    assert_output --partial "console socket \"$BATS_TEST_TMPDIR/plain\": not a unix socket"
+    assert_clean notsock
+}
+
 @test "run in the foreground relays the pty to its own terminal, and the exit status back" {
     require_phase 3
     command -v script >/dev/null || skip "needs script(1) from util-linux to give rung a terminal"

@@ -141,6 +141,15 @@ void execve(const std::string& path, const std::vector<std::string>& argv,
     throw fake_sys::Executed{};
 }
 
+void fexecve(int fd, const std::string& what, const std::vector<std::string>& argv,
+             const std::vector<std::string>& envp, std::string_view rule) {
+    std::vector<std::string> args = {what};
+    args.insert(args.end(), argv.begin(), argv.end());
+    record("fexecve", std::move(args), static_cast<uint64_t>(fd), rule, "exec " + what);
+    (void)envp;
+    throw fake_sys::Executed{};
+}
+
 void kill(pid_t pid, int sig, std::string_view rule) {
     record("kill", {num(pid)}, static_cast<uint64_t>(sig), rule,
            "kill " + num(pid) + " with " + signal_name(sig));
@@ -422,6 +431,20 @@ std::pair<unique_fd, unique_fd> socketpair(std::string_view rule) {
 unique_fd memfd_create(const std::string& name, unsigned int flags, std::string_view rule) {
     record("memfd_create", {name}, flags, rule, "memfd_create " + quote(name));
     return fake_sys::some_fd();
+}
+
+void add_seals(int fd, unsigned int seals, std::string_view rule) {
+    record("add_seals", {num(fd)}, seals, rule, "seal " + num(fd));
+}
+
+int get_seals(int fd, std::string_view rule) {
+    record("get_seals", {num(fd)}, 0, rule, "get the seals of " + num(fd));
+    return -1;
+}
+
+size_t sendfile(int out_fd, int in_fd, size_t count, std::string_view rule) {
+    record("sendfile", {num(out_fd), num(in_fd)}, count, rule, "copy " + num(in_fd));
+    return 0;
 }
 
 // ---- Terminals -------------------------------------------------------------------------------

@@ -61,6 +61,11 @@ pid_t fork(std::string_view rule = {});
 // the caller picks the exit status (126, or 127 for ENOENT, as a shell).
 [[noreturn]] void execve(const std::string& path, const std::vector<std::string>& argv,
                          const std::vector<std::string>& envp, std::string_view rule = {});
+// fexecve(3), i.e. execveat(2) with AT_EMPTY_PATH: execute the file `fd` refers to (a memfd
+// works, even CLOEXEC, for an ELF binary). `what` names the file for the error. Returns only by
+// throwing.
+[[noreturn]] void fexecve(int fd, const std::string& what, const std::vector<std::string>& argv,
+                          const std::vector<std::string>& envp, std::string_view rule = {});
 
 // kill(2); a negative pid signals the process group -pid.
 void kill(pid_t pid, int sig, std::string_view rule = {});
@@ -171,8 +176,17 @@ void dup2(int oldfd, int newfd, std::string_view rule = {});
 std::pair<unique_fd, unique_fd> pipe2(int flags, std::string_view rule = {});
 // A connected AF_UNIX SOCK_SEQPACKET pair, both ends CLOEXEC.
 std::pair<unique_fd, unique_fd> socketpair(std::string_view rule = {});
-// memfd_create(2): an anonymous file (flags: MFD_CLOEXEC).
+// memfd_create(2): an anonymous file (flags: MFD_CLOEXEC, MFD_ALLOW_SEALING).
 unique_fd memfd_create(const std::string& name, unsigned int flags, std::string_view rule = {});
+// fcntl(F_ADD_SEALS): forbid, for good, what `seals` names (F_SEAL_SEAL|F_SEAL_SHRINK|
+// F_SEAL_GROW|F_SEAL_WRITE) on a memfd made with MFD_ALLOW_SEALING.
+void add_seals(int fd, unsigned int seals, std::string_view rule = {});
+// fcntl(F_GET_SEALS): the seals of the file `fd` refers to, or -1 where the file cannot carry
+// seals at all (EINVAL: not a memfd or other shmem file).
+int get_seals(int fd, std::string_view rule = {});
+// sendfile(2) of up to `count` bytes from the current offset of `in_fd` to `out_fd` (any file
+// since Linux 2.6.33). Returns the bytes copied, 0 at the end of `in_fd`; call it in a loop.
+size_t sendfile(int out_fd, int in_fd, size_t count, std::string_view rule = {});
 
 // ---- Terminals -------------------------------------------------------------------------------
 
@@ -200,6 +214,8 @@ std::string clone_flags_string(unsigned long flags);
 std::string mount_flags_string(unsigned long flags);
 // MOUNT_ATTR_* bits: "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID".
 std::string mount_attr_string(uint64_t attr);
+// F_SEAL_* bits: "F_SEAL_SEAL|F_SEAL_WRITE".
+std::string seals_string(unsigned int seals);
 // open(2) flags: "O_RDONLY|O_CLOEXEC".
 std::string open_flags_string(int flags);
 // An fd for a message: `5</run/rung/x/exec.fifo>` (as strace -y prints it), or `5`.
