@@ -110,8 +110,11 @@ std::string cgroup_path_of(const Spec& spec, const std::string& id) {
 CgroupPlan plan_cgroup(const Spec& spec, const std::string& id) {
     cgroups::Cgroup cgroup(cgroups::find_hierarchy(), cgroup_path_of(spec, id));
     return with_context("config.json", [&] {
-        CgroupPlan plan{cgroup, {}};
+        CgroupPlan plan{cgroup, {}, {}};
         if (spec.linux.resources) plan.writes = cgroups::plan_resources(*spec.linux.resources);
+        // As runc: the defaults are appended to whatever the spec lists, even nothing.
+        plan.devices = devices::compile_rules(spec.linux.resources ? spec.linux.resources->devices
+                                                                   : std::vector<DeviceRule>{});
         plan.cgroup.check_controllers(plan.writes);
         return plan;
     });

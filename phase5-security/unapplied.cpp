@@ -45,8 +45,6 @@ constexpr Unapplied kUnapplied[] = {
      [](const Spec& s) { return !s.linux.uid_mappings.empty(); }},
     {"linux.gidMappings", "not yet supported",
      [](const Spec& s) { return !s.linux.gid_mappings.empty(); }},
-    {"linux.resources.devices", "not yet supported",
-     [](const Spec& s) { return !resources_of(s).devices.empty(); }},
     {"process.apparmorProfile", "not supported",
      [](const Spec& s) { return !s.process.apparmor_profile.empty(); }},
     {"process.selinuxLabel", "not supported",
