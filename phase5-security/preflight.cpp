@@ -48,7 +48,7 @@ void check_namespaces(const Spec& spec, const NamespacePlan& plan, const CreateO
     // config-linux.md, "User namespace mappings": a user namespace is usable only with the uid
     // and gid mappings phase 5 writes; without them, root in it owns nothing and the first
     // mkdir of the mounts fails with EOVERFLOW. Refuse it here, in words.
-    if (plan.has("user"))
+    if (plan.has(kRefusedNamespace))
         throw Error("config.json: .linux.namespaces: a user namespace needs uid and gid mappings, "
                     "which phase 5 applies");
     // config.md: hostname and domainname need a UTS namespace of the container's own.

@@ -360,4 +360,12 @@ json resources_to_json(const Resources& r);
 // same shape as `runc spec`, so that `rung spec && rung run ID` gives an interactive shell.
 json default_config();
 
+// The names config.json's enums take, from the tables the parser checks them against: what
+// `features` reports as recognized.
+struct RecognizedNames {
+    std::vector<std::string> hooks;
+    std::vector<std::string> seccomp_actions, seccomp_operators, seccomp_archs, seccomp_flags;
+};
+RecognizedNames recognized_names();
+
 } // namespace rung
