@@ -142,12 +142,21 @@ void apply_resources(const CgroupPlan& cg) {
     with_context("linux.resources", [&] { cg.cgroup.apply(cg.writes); });
 }
 
+// config-linux.md, "Allowed Device Listing": the device filter, attached before init makes the
+// container's /dev, so that its first mknod is already decided by it.
+void apply_device_filter(const CgroupPlan& cg) {
+    with_context("linux.resources.devices",
+                 [&] { devices::replace_program(cg.cgroup.dir(), cg.devices); });
+}
+
 // What the runtime does to init from outside, between clone and "go", while init waits and has
 // touched nothing yet (nsjail's initParent, crun's libcrun_cgroup_enter): phase 4 places init in
-// its cgroup and applies linux.resources; phase 5 writes its uid_map, setgroups and gid_map.
+// its cgroup and applies linux.resources; phase 5 attaches the device filter and writes its
+// uid_map, setgroups and gid_map.
 void setup_from_parent(const CgroupPlan& cg, const Spawned& init) {
     place_in_cgroup(cg.cgroup, init.pid, init.in_cgroup);
     apply_resources(cg);
+    apply_device_filter(cg);
 }
 
 // Let init go on, and tell it its pid as the host sees it: the state its hooks receive names it.

@@ -17,12 +17,14 @@
 //     rung [--root DIR] update [--memory SIZE ... | -r FILE|-] ID
 //     rung [--root DIR] events [--stats] [--interval D] ID
 //     rung spec [--bundle DIR]
+//     rung features
 //
 // main() declares the global options and then each command, through one add_<command>()
 // function: the options it takes and the call it makes.
 #include "container.hpp"
 #include "events.hpp"
 #include "exec.hpp"
+#include "features.hpp"
 #include "preflight.hpp"
 #include "reexec.hpp"
 #include "rung/cli.hpp"
@@ -371,6 +373,14 @@ void add_spec(rung::Cli& cli) {
     cmd->add_option("--bundle,-b", *bundle, "Where to write config.json")->capture_default_str();
 }
 
+// runtime-spec features.md: what this runtime recognizes, as JSON on stdout (runc's `features`).
+void add_features(rung::Cli& cli) {
+    cli.command("features", "Print the runtime-spec features this runtime recognizes (JSON)", [] {
+        std::cout << rung::features().dump(4) << "\n";
+        return 0;
+    });
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -409,5 +419,6 @@ int main(int argc, char** argv) {
     add_update(cli, root);
     add_events(cli, root);
     add_spec(cli);
+    add_features(cli);
     return cli.run(argc, argv);
 }

@@ -146,4 +146,15 @@ MountOptions mount_options_of(const Mount& m) {
     return o;
 }
 
+std::vector<std::string> mount_option_names() {
+    std::vector<std::string> out;
+    for (const auto& f : kFlagOptions)
+        out.emplace_back(f.name);
+    for (const auto& p : kPropagationOptions)
+        out.emplace_back(p.name);
+    for (const auto& a : kAttrOptions)
+        out.emplace_back(a.name);
+    return out;
+}
+
 } // namespace rung

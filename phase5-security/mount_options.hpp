@@ -34,4 +34,8 @@ MountOptions parse_mount_options(const std::vector<std::string>& options);
 // entry with it before create makes anything; init calls it again as it mounts.
 MountOptions mount_options_of(const Mount& m);
 
+// Every option name the tables above know (not idmap, ridmap or tmpcopyup, which are refused):
+// what `features` reports as mountOptions.
+std::vector<std::string> mount_option_names();
+
 } // namespace rung

@@ -135,4 +135,11 @@ void unshare_cgroup_namespace(const NamespacePlan& plan) {
         sys::unshare(CLONE_NEWCGROUP, "config-linux.md: namespaces, cgroup");
 }
 
+std::vector<std::string> namespace_type_names() {
+    std::vector<std::string> out;
+    for (const auto& t : kTypes)
+        out.emplace_back(t.name);
+    return out;
+}
+
 } // namespace rung

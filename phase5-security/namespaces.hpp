@@ -27,6 +27,9 @@ struct NamespacePlan {
 // errors, and so is the time namespace on a kernel without it.
 NamespacePlan plan_namespaces(const std::vector<Namespace>& namespaces);
 
+// The namespace types the table knows, in its order: for `features`.
+std::vector<std::string> namespace_type_names();
+
 // pid and time namespaces apply to a process's *children*: setns(2) on them must happen in the
 // runtime before clone3. This enters them; restore() returns to the runtime's own once the child
 // is cloned, and throws if it cannot (the runtime's later children, hooks among them, would be

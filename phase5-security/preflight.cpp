@@ -53,7 +53,7 @@ void check_namespaces(const Spec& spec, const NamespacePlan& plan, const CreateO
     // config-linux.md, "User namespace mappings": a user namespace is usable only with the uid
     // and gid mappings phase 5 writes; without them, root in it owns nothing and the first
     // mkdir of the mounts fails with EOVERFLOW. Refuse it here, in words.
-    if (plan.has("user"))
+    if (plan.has(kRefusedNamespace))
         throw Error("config.json: .linux.namespaces: a user namespace needs uid and gid mappings, "
                     "which phase 5 applies");
     // config.md: hostname and domainname need a UTS namespace of the container's own.
@@ -127,8 +127,11 @@ std::string cgroup_path_of(const Spec& spec, const std::string& id) {
 CgroupPlan plan_cgroup(const Spec& spec, const std::string& id) {
     cgroups::Cgroup cgroup(cgroups::find_hierarchy(), cgroup_path_of(spec, id));
     return with_context("config.json", [&] {
-        CgroupPlan plan{cgroup, {}};
+        CgroupPlan plan{cgroup, {}, {}};
         if (spec.linux.resources) plan.writes = cgroups::plan_resources(*spec.linux.resources);
+        // As runc: the defaults are appended to whatever the spec lists, even nothing.
+        plan.devices = devices::compile_rules(spec.linux.resources ? spec.linux.resources->devices
+                                                                   : std::vector<DeviceRule>{});
         plan.cgroup.check_controllers(plan.writes);
         return plan;
     });

@@ -206,13 +206,19 @@ static void fields(Obj& o, Hook& h) {
     o.get("timeout", h.timeout, at_least(1));
 }
 
+// config.md, "POSIX-platform Hooks": each stage's name and where its list goes.
+constexpr std::pair<const char*, std::vector<Hook> Hooks::*> kHookStages[] = {
+    {"prestart", &Hooks::prestart},
+    {"createRuntime", &Hooks::create_runtime},
+    {"createContainer", &Hooks::create_container},
+    {"startContainer", &Hooks::start_container},
+    {"poststart", &Hooks::poststart},
+    {"poststop", &Hooks::poststop},
+};
+
 static void fields(Obj& o, Hooks& h) {
-    o.get("prestart", h.prestart);
-    o.get("createRuntime", h.create_runtime);
-    o.get("createContainer", h.create_container);
-    o.get("startContainer", h.start_container);
-    o.get("poststart", h.poststart);
-    o.get("poststop", h.poststop);
+    for (const auto& [name, list] : kHookStages)
+        o.get(name, h.*list);
 }
 
 // ---- linux (config-linux.md) ----
@@ -780,6 +786,20 @@ json default_config() {
               {"readonlyPaths",
                {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}},
               {"seccomp", default_seccomp()}}}};
+}
+
+RecognizedNames recognized_names() {
+    auto names = [](const auto& table) {
+        return std::vector<std::string>(begin(table), end(table));
+    };
+    RecognizedNames r;
+    for (const auto& stage : kHookStages)
+        r.hooks.emplace_back(stage.first);
+    r.seccomp_actions = names(kSeccompActions);
+    r.seccomp_operators = names(kSeccompOps);
+    r.seccomp_archs = names(kSeccompArches);
+    r.seccomp_flags = names(kSeccompFlags);
+    return r;
 }
 
 } // namespace rung

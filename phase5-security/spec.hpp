@@ -362,4 +362,12 @@ json default_config();
 // Its linux.seccomp (seccomp_default.cpp): an allow list modelled on the container default.
 json default_seccomp();
 
+// The names config.json's enums take, from the tables the parser checks them against: what
+// `features` reports as recognized.
+struct RecognizedNames {
+    std::vector<std::string> hooks;
+    std::vector<std::string> seccomp_actions, seccomp_operators, seccomp_archs, seccomp_flags;
+};
+RecognizedNames recognized_names();
+
 } // namespace rung

@@ -36,8 +36,6 @@ constexpr Unapplied kUnapplied[] = {
      [](const Spec& s) { return !s.linux.uid_mappings.empty(); }},
     {"linux.gidMappings", "not yet supported",
      [](const Spec& s) { return !s.linux.gid_mappings.empty(); }},
-    {"linux.resources.devices", "not yet supported",
-     [](const Spec& s) { return !resources_of(s).devices.empty(); }},
     {"process.ioPriority", "not supported",
      [](const Spec& s) { return s.process.io_priority.has_value(); }},
     {"process.scheduler", "not supported",

@@ -10,11 +10,13 @@
 // the merged whole, and keeps it in state.json for the next update.
 #include "update.hpp"
 
+#include "devices.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
 #include "state.hpp"
 
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unistd.h>
@@ -131,7 +133,16 @@ void update_container(const UpdateOptions& opts) {
     log::trace("rung", kRule, "apply ", plan.size(), " writes to ", quote(cg.dir()));
     cg.check_controllers(plan);
     bool check = after.memory && after.memory->check_before_update.value_or(false);
+    // config-linux.md, "Allowed Device Listing": new rules replace the program, compiled before
+    // anything changes so that a bad rule changes nothing.
+    std::optional<devices::Filter> filter;
+    if (!change.devices.empty())
+        filter = with_context("linux.resources.devices",
+                              [&] { return devices::compile_rules(after.devices); });
     apply_or_restore(cg, plan, check);
+    if (filter)
+        with_context("linux.resources.devices",
+                     [&] { devices::replace_program(cg.dir(), *filter); });
     st.resources = after;
     dir.write_state(st);
 }

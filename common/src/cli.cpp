@@ -12,8 +12,17 @@
 
 namespace rung {
 
+std::string rung_version() {
+    return RUNG_VERSION;
+}
+
+std::string spec_version() {
+    return "1.2.0";
+}
+
 std::string version_string(const std::string& phase) {
-    return std::string("rung version ") + RUNG_VERSION + "\nphase: " + phase + "\nspec: 1.2.0\n";
+    return "rung version " + rung_version() + "\nphase: " + phase + "\nspec: " + spec_version() +
+           "\n";
 }
 
 Cli::Cli(std::string description, std::string phase) : app_(std::move(description), "rung") {

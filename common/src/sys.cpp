@@ -6,11 +6,13 @@
 #include "rung/error.hpp"
 #include "rung/log.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/bpf.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -572,6 +574,104 @@ size_t sendfile(int out_fd, int in_fd, size_t count, std::string_view rule) {
     ssize_t n = ::sendfile(out_fd, in_fd, nullptr, count);
     if (n == -1) throw_errno("copy " + fd_object(in_fd) + " to " + fd_object(out_fd));
     return static_cast<size_t>(n);
+}
+
+// ---- eBPF (phase 5: the device cgroup) -------------------------------------------------------
+
+namespace {
+
+const char* bpf_attach_name(uint32_t type) {
+    return type == BPF_CGROUP_DEVICE ? "BPF_CGROUP_DEVICE" : "attach type";
+}
+
+long bpf(int cmd, union bpf_attr& attr) {
+    return ::syscall(SYS_bpf, cmd, &attr, sizeof attr);
+}
+
+} // namespace
+
+unique_fd bpf_prog_load(uint32_t prog_type, const struct bpf_insn* insns, size_t count,
+                        const std::string& license, std::string_view rule) {
+    log::step(rule, "bpf(BPF_PROG_LOAD, {prog_type ",
+              prog_type == BPF_PROG_TYPE_CGROUP_DEVICE ? "BPF_PROG_TYPE_CGROUP_DEVICE"
+                                                       : std::to_string(prog_type),
+              ", insn_cnt ", count, ", license ", quote(license), "})");
+    union bpf_attr attr {};
+    attr.prog_type = prog_type;
+    attr.insns = reinterpret_cast<uintptr_t>(insns);
+    attr.insn_cnt = static_cast<uint32_t>(count);
+    attr.license = reinterpret_cast<uintptr_t>(license.c_str());
+    attr.prog_flags = 0;
+    long fd = bpf(BPF_PROG_LOAD, attr);
+    if (fd >= 0) return unique_fd(static_cast<int>(fd));
+    int err = errno;
+    // Load again with the verifier's log, only to say why.
+    std::string log(64 * 1024, '\0');
+    attr.log_buf = reinterpret_cast<uintptr_t>(log.data());
+    attr.log_size = static_cast<uint32_t>(log.size());
+    attr.log_level = 1;
+    unique_fd again(static_cast<int>(bpf(BPF_PROG_LOAD, attr)));
+    log.resize(std::strlen(log.c_str()));
+    while (!log.empty() && log.back() == '\n')
+        log.pop_back();
+    std::string last = log.substr(log.rfind('\n') == std::string::npos ? 0 : log.rfind('\n') + 1);
+    errno = err;
+    throw_errno("bpf BPF_PROG_LOAD of " + std::to_string(count) + " instructions" +
+                (last.empty() ? "" : " (verifier: " + last + ")"));
+}
+
+void bpf_prog_attach(int prog_fd, int target_fd, uint32_t attach_type, uint32_t flags,
+                     std::string_view rule) {
+    log::step(rule, "bpf(BPF_PROG_ATTACH, {target_fd ", fd_arg(target_fd), ", attach_bpf_fd ",
+              prog_fd, ", attach_type ", bpf_attach_name(attach_type), ", attach_flags ",
+              flags == BPF_F_ALLOW_MULTI ? "BPF_F_ALLOW_MULTI" : std::to_string(flags), "})");
+    union bpf_attr attr {};
+    attr.target_fd = static_cast<uint32_t>(target_fd);
+    attr.attach_bpf_fd = static_cast<uint32_t>(prog_fd);
+    attr.attach_type = attach_type;
+    attr.attach_flags = flags;
+    check(bpf(BPF_PROG_ATTACH, attr), std::string("bpf BPF_PROG_ATTACH ") +
+                                          bpf_attach_name(attach_type) + " to " +
+                                          fd_object(target_fd));
+}
+
+void bpf_prog_detach(int prog_fd, int target_fd, uint32_t attach_type, std::string_view rule) {
+    log::step(rule, "bpf(BPF_PROG_DETACH, {target_fd ", fd_arg(target_fd), ", attach_bpf_fd ",
+              prog_fd, ", attach_type ", bpf_attach_name(attach_type), "})");
+    union bpf_attr attr {};
+    attr.target_fd = static_cast<uint32_t>(target_fd);
+    attr.attach_bpf_fd = static_cast<uint32_t>(prog_fd);
+    attr.attach_type = attach_type;
+    check(bpf(BPF_PROG_DETACH, attr), std::string("bpf BPF_PROG_DETACH ") +
+                                          bpf_attach_name(attach_type) + " from " +
+                                          fd_object(target_fd));
+}
+
+std::vector<uint32_t> bpf_prog_query(int target_fd, uint32_t attach_type, std::string_view rule) {
+    log::step(rule, "bpf(BPF_PROG_QUERY, {target_fd ", fd_arg(target_fd), ", attach_type ",
+              bpf_attach_name(attach_type), "})");
+    // A cgroup hook holds at most 64 programs (BPF_CGROUP_MAX_PROGS).
+    std::vector<uint32_t> ids(64);
+    union bpf_attr attr {};
+    attr.query.target_fd = static_cast<uint32_t>(target_fd);
+    attr.query.attach_type = attach_type;
+    attr.query.prog_ids = reinterpret_cast<uintptr_t>(ids.data());
+    attr.query.prog_cnt = static_cast<uint32_t>(ids.size());
+    check(bpf(BPF_PROG_QUERY, attr), std::string("bpf BPF_PROG_QUERY ") +
+                                         bpf_attach_name(attach_type) + " of " +
+                                         fd_object(target_fd));
+    ids.resize(std::min<size_t>(attr.query.prog_cnt, ids.size()));
+    return ids;
+}
+
+unique_fd bpf_prog_get_fd_by_id(uint32_t id, std::string_view rule) {
+    log::step(rule, "bpf(BPF_PROG_GET_FD_BY_ID, {prog_id ", id, "})");
+    union bpf_attr attr {};
+    attr.prog_id = id;
+    attr.open_flags = 0;
+    long fd = bpf(BPF_PROG_GET_FD_BY_ID, attr);
+    if (fd == -1) throw_errno("bpf BPF_PROG_GET_FD_BY_ID " + std::to_string(id));
+    return unique_fd(static_cast<int>(fd));
 }
 
 // ---- Terminals -------------------------------------------------------------------------------

@@ -40,4 +40,9 @@ private:
 
 std::string version_string(const std::string& phase);
 
+// The version of rung ("0.1.0") and of the runtime-spec it implements ("1.2.0"), as
+// version_string() prints them; `features` reports them too (phase 5).
+std::string rung_version();
+std::string spec_version();
+
 } // namespace rung

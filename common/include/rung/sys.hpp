@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+struct bpf_insn;
 struct winsize;
 
 namespace rung::sys {
@@ -187,6 +188,25 @@ int get_seals(int fd, std::string_view rule = {});
 // sendfile(2) of up to `count` bytes from the current offset of `in_fd` to `out_fd` (any file
 // since Linux 2.6.33). Returns the bytes copied, 0 at the end of `in_fd`; call it in a loop.
 size_t sendfile(int out_fd, int in_fd, size_t count, std::string_view rule = {});
+
+// ---- eBPF (phase 5: the device cgroup) -------------------------------------------------------
+
+// bpf(2) BPF_PROG_LOAD: a program of `prog_type` (BPF_PROG_TYPE_CGROUP_DEVICE) made of `count`
+// instructions, under `license`. The fd is CLOEXEC. When the verifier refuses it, the Error
+// carries the verifier's last line.
+unique_fd bpf_prog_load(uint32_t prog_type, const struct bpf_insn* insns, size_t count,
+                        const std::string& license, std::string_view rule = {});
+// bpf(2) BPF_PROG_ATTACH: run `prog_fd` for `target_fd` (a cgroup directory) at `attach_type`
+// (BPF_CGROUP_DEVICE); `flags`: BPF_F_ALLOW_MULTI lets several programs share the hook.
+void bpf_prog_attach(int prog_fd, int target_fd, uint32_t attach_type, uint32_t flags,
+                     std::string_view rule = {});
+// bpf(2) BPF_PROG_DETACH of the program `prog_fd` from `target_fd` at `attach_type`.
+void bpf_prog_detach(int prog_fd, int target_fd, uint32_t attach_type, std::string_view rule = {});
+// bpf(2) BPF_PROG_QUERY: the ids of the programs attached to `target_fd` at `attach_type`.
+std::vector<uint32_t> bpf_prog_query(int target_fd, uint32_t attach_type,
+                                     std::string_view rule = {});
+// bpf(2) BPF_PROG_GET_FD_BY_ID: an fd (CLOEXEC) for the program with that id.
+unique_fd bpf_prog_get_fd_by_id(uint32_t id, std::string_view rule = {});
 
 // ---- Terminals -------------------------------------------------------------------------------
 
