@@ -27,6 +27,7 @@
 #include "spec.hpp"
 #include "state.hpp"
 #include "terminal.hpp"
+#include "userns.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -52,8 +53,9 @@ void report_not_applied(const Spec& spec) {
 
 // runtime.md, "Create": process.args MUST NOT run until start. The FIFO is what init will wait
 // on; it exists from now until start removes it, which is also how `state` tells `created`.
-void make_exec_fifo(const ContainerDir& dir) {
+void make_exec_fifo(const ContainerDir& dir, const NamespacePlan& plan) {
     sys::mkfifo(dir.fifo_path(), 0600, "runtime.md: Create, the program waits for start");
+    open_fifo_to_user_namespace(dir.path(), dir.fifo_path(), plan);
 }
 
 // config-linux.md, "Control groups": the cgroup exists before init does, so that clone3 can start
@@ -143,10 +145,14 @@ void apply_resources(const CgroupPlan& cg) {
 
 // What the runtime does to init from outside, between clone and "go", while init waits and has
 // touched nothing yet (nsjail's initParent, crun's libcrun_cgroup_enter): phase 4 places init in
-// its cgroup and applies linux.resources; phase 5 writes its uid_map, setgroups and gid_map.
-void setup_from_parent(const CgroupPlan& cg, const Spawned& init) {
+// its cgroup and applies linux.resources; phase 5 writes its uid_map, setgroups and gid_map, and
+// gives the cgroup to the container's user where the spec says so.
+void setup_from_parent(const CgroupPlan& cg, const Spawned& init, const Spec& spec,
+                       const NamespacePlan& plan) {
     place_in_cgroup(cg.cgroup, init.pid, init.in_cgroup);
     apply_resources(cg);
+    write_id_maps(init.pid, spec, plan);
+    delegate_cgroup(cg.cgroup.dir(), spec, plan);
 }
 
 // Let init go on, and tell it its pid as the host sees it: the state its hooks receive names it.
@@ -345,7 +351,7 @@ Created create_container(const CreateOptions& opts) {
     State st = new_state(opts.id, bundle, spec.root.path, spec);
     const Spec* poststop = nullptr;
     ScopeGuard rollback([&] { roll_back(dir, st, poststop); });
-    make_exec_fifo(dir);
+    make_exec_fifo(dir, plan);
     make_cgroup(dir, st, cgroup);
     Console console = open_console(spec.process.terminal, opts.console_socket);
     InitContext ctx{spec, plan, opts.id, bundle, dir.fifo_path()};
@@ -356,7 +362,7 @@ Created create_container(const CreateOptions& opts) {
     pid_t pid = init.pid;
     record_init(st, pid);
     console.init_end.reset();
-    setup_from_parent(cgroup, init);
+    setup_from_parent(cgroup, init, spec, plan);
     send_go(parent_end.get(), pid);
     expect_frame(pid, parent_end.get(), sync::Type::mounted);
     poststop = &spec;

@@ -21,6 +21,7 @@
 #include "rung/sys.hpp"
 #include "state.hpp"
 #include "terminal.hpp"
+#include "userns.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -147,6 +148,7 @@ void container_init(const InitContext& ctx) {
         close_inherited_fds("init");
         unique_fd state_dir = hold_state_dir(ctx.fifo_path);
         join_namespaces(ctx.plan);
+        become_root_in_user_namespace(spec, ctx.plan);
         unshare_cgroup_namespace(ctx.plan);
         prepare_rootfs(spec, own_mount_ns);
         mount_all(spec);

@@ -12,6 +12,7 @@
 #include "rung/file.hpp"
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
+#include "userns.hpp"
 
 #include <climits>
 #include <deque>
@@ -112,6 +113,31 @@ unsigned long propagation_before_pivot(const std::string& mode) {
     throw Error("linux.rootfsPropagation: unknown mode " + quote(mode));
 }
 
+// A sysfs belongs to the network namespace of whoever mounts it: in a user namespace without a
+// network namespace of its own the kernel refuses a new one (EPERM), and runc binds the host's
+// /sys instead, recursively, with the flags asked for; "ro" for every mount below it too. A bind
+// remount in a user namespace may add flags but not clear the host's (they are locked): those
+// are kept.
+void bind_host_sys(const std::string& target, unsigned long flags) {
+    sys::mount("/sys", target, "", MS_BIND | MS_REC, "",
+               "runc: sysfs in a user namespace without its own network namespace");
+    struct statvfs vfs;
+    check(::statvfs(target.c_str(), &vfs), "statvfs " + quote(target));
+    unsigned long keep = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    if (vfs.f_flag & ST_NOSUID) keep |= MS_NOSUID;
+    if (vfs.f_flag & ST_NODEV) keep |= MS_NODEV;
+    if (vfs.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
+    if (vfs.f_flag & ST_NOATIME) keep |= MS_NOATIME;
+    if (vfs.f_flag & ST_NODIRATIME) keep |= MS_NODIRATIME;
+    if (vfs.f_flag & ST_RELATIME) keep |= MS_RELATIME;
+    sys::mount("", target, "", MS_BIND | MS_REMOUNT | keep, "", "config.md: mounts, sysfs options");
+    if (!(flags & MS_RDONLY)) return;
+    struct mount_attr attr {};
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    sys::mount_setattr(AT_FDCWD, target, AT_RECURSIVE, attr,
+                       "rung: the host's mounts below /sys read-only too");
+}
+
 void mount_one(const std::string& rootfs, const Mount& m) {
     MountOptions o = mount_options_of(m);
     std::string target = resolve_in_rootfs(rootfs, m.destination);
@@ -136,7 +162,12 @@ void mount_one(const std::string& rootfs, const Mount& m) {
         // OCI "cgroup" means "the container's view of cgroups": on a v2 or hybrid host that
         // is a cgroup2 mount (phase 4 explains the hierarchies).
         std::string type = m.type == "cgroup" ? "cgroup2" : m.type;
-        sys::mount(m.source, target, type, o.flags, o.data_string(), "config.md: mounts");
+        try {
+            sys::mount(m.source, target, type, o.flags, o.data_string(), "config.md: mounts");
+        } catch (const Error& e) {
+            if (type != "sysfs" || e.err() != EPERM || !in_user_namespace()) throw;
+            bind_host_sys(target, o.flags);
+        }
     }
     if (o.propagation != 0)
         sys::mount("", target, "", o.propagation, "", "config.md: mount propagation option");
