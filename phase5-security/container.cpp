@@ -80,16 +80,20 @@ struct Spawned {
     bool in_cgroup = false; // started in its cgroup by clone3
 };
 
-Spawned spawn_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan& cg,
-                   ContainerDir& dir, unique_fd& parent_end, unique_fd& child_end) {
+// `extra`: CLONE_PARENT when a helper clones init for the runtime (spawn_init_in_user_namespace).
+Spawned clone_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan& cg,
+                   ContainerDir& dir, unique_fd& parent_end, unique_fd& child_end,
+                   unsigned long extra = 0) {
     // pid and time namespaces given by path are entered by the runtime: they apply to children.
     ChildNamespaces for_children(plan);
     unique_fd cgroup_fd = cg.cgroup.open();
     sys::CloneArgs args;
     // A new cgroup namespace is rooted at the cgroup its creator is in: init unshares it once it
     // is in its own (init.cpp), not here, where it would be rooted at the runtime's.
-    args.flags = plan.clone_flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP);
+    args.flags = (plan.clone_flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP)) | extra;
     args.cgroup_fd = cgroup_fd.get();
+    // clone3(2): with CLONE_PARENT the exit signal is the caller's own, and must be given as 0.
+    if (extra & CLONE_PARENT) args.exit_signal = 0;
     log::trace("rung", "config-linux.md: namespaces, Control groups", "clone3(",
                sys::clone_flags_string(args.flags), "|CLONE_PIDFD|CLONE_INTO_CGROUP, cgroup ",
                quote(cg.cgroup.dir()), ", SIGCHLD)");
@@ -106,6 +110,41 @@ Spawned spawn_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan
     child_end.reset();
     log::trace("rung", "", "init is pid ", init.pid, " on the host, pid 1 inside");
     return Spawned{init.pid, in_cgroup};
+}
+
+// config-linux.md, namespaces: a container that joins a user namespace and has new namespaces
+// of its own needs those owned by the joined one, or init's capabilities there would not reach
+// them (its first mount fails with EPERM). So they are created from inside it: a helper child
+// joins it and clones init, as the runtime's child (CLONE_PARENT), then reports its pid and
+// exits. (runc's nsexec does the same with setns, then unshare.)
+Spawned spawn_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan& cg,
+                   ContainerDir& dir, unique_fd& parent_end, unique_fd& child_end) {
+    const NamespaceJoin* user = joined_user_namespace(plan);
+    if (!user || plan.clone_flags == 0)
+        return clone_init(ctx, plan, cg, dir, parent_end, child_end);
+    auto [ours, theirs] = sys::socketpair();
+    pid_t helper = sys::fork("config-linux.md: namespaces, new ones owned by the joined user one");
+    if (helper == 0) {
+        ours.reset();
+        try {
+            join_user_namespace(*user);
+            Spawned s = clone_init(ctx, plan, cg, dir, parent_end, child_end, CLONE_PARENT);
+            sync::send(theirs.get(),
+                       sync::Frame{sync::Type::ready, 0, s.pid, s.in_cgroup ? "in cgroup" : ""});
+            ::_exit(0);
+        } catch (const std::exception& e) {
+            sync::send_error(theirs.get(), e);
+            ::_exit(1);
+        }
+    }
+    theirs.reset();
+    child_end.reset();
+    sync::Frame f = with_context("spawn init in " + quote(user->path), [&] {
+        ScopeGuard reap([&] { sys::wait_for(helper); });
+        return sync::expect(ours.get(), sync::Type::ready, "rung");
+    });
+    log::trace("rung", "", "init is pid ", f.pid, " on the host, pid 1 inside");
+    return Spawned{f.pid, f.message == "in cgroup"};
 }
 
 // Reap a failed init and return the status rung should exit with: init's own (127 for a

@@ -59,9 +59,9 @@ void check_ranges(const std::vector<IdMapping>& maps, const std::string& field) 
 }
 
 void check_mapped(const std::vector<IdMapping>& maps, uint32_t id, const std::string& field,
-                  const std::string& what) {
+                  const std::string& what, const std::string& note = "") {
     if (!host_id_of(maps, id))
-        throw Error("config.json: " + what + " " + std::to_string(id) +
+        throw Error("config.json: " + what + " " + std::to_string(id) + note +
                     " is not mapped by .linux." + field);
 }
 
@@ -173,6 +173,15 @@ std::string normalise(const std::string& text) {
     return out;
 }
 
+// "0 100000 65536, 65536 0 1": a map's lines on one line, for a message.
+std::string one_line(std::string text) {
+    while (!text.empty() && text.back() == '\n')
+        text.pop_back();
+    for (size_t at; (at = text.find('\n')) != std::string::npos;)
+        text.replace(at, 1, ", ");
+    return text;
+}
+
 // runc's rule for a joined user namespace given with maps too (containerd and CRI-O do that):
 // fine if they are the namespace's own, an error if they are not.
 void check_joined_maps(const Spec& spec, const std::string& ns_path) {
@@ -180,10 +189,10 @@ void check_joined_maps(const Spec& spec, const std::string& ns_path) {
     auto [uids, gids] = maps_of_namespace(ns_path);
     if (normalise(uids) != map_text(spec.linux.uid_mappings))
         throw Error("config.json: .linux.uidMappings: the user namespace " + quote(ns_path) +
-                    " to join maps other uids (" + quote(normalise(uids)) + ")");
+                    " to join maps other uids: " + one_line(normalise(uids)));
     if (normalise(gids) != map_text(spec.linux.gid_mappings))
         throw Error("config.json: .linux.gidMappings: the user namespace " + quote(ns_path) +
-                    " to join maps other gids (" + quote(normalise(gids)) + ")");
+                    " to join maps other gids: " + one_line(normalise(gids)));
 }
 
 } // namespace
@@ -226,13 +235,13 @@ void check_user_namespace(const Spec& spec, const NamespacePlan& plan) {
     check_ranges(l.uid_mappings, "config.json: .linux.uidMappings");
     check_ranges(l.gid_mappings, "config.json: .linux.gidMappings");
     // Init becomes the namespace's root (runc: "no root user mapping found" otherwise).
-    check_mapped(l.uid_mappings, 0, "uidMappings", "the container's root, uid");
-    check_mapped(l.gid_mappings, 0, "gidMappings", "the container's root, gid");
+    check_mapped(l.uid_mappings, 0, "uidMappings", "uid", " (the container's root)");
+    check_mapped(l.gid_mappings, 0, "gidMappings", "gid", " (the container's root)");
     const User& u = spec.process.user;
     check_mapped(l.uid_mappings, u.uid, "uidMappings", "process.user.uid");
     check_mapped(l.gid_mappings, u.gid, "gidMappings", "process.user.gid");
     for (uint32_t g : u.additional_gids)
-        check_mapped(l.gid_mappings, g, "gidMappings", "process.user.additionalGids:");
+        check_mapped(l.gid_mappings, g, "gidMappings", "process.user.additionalGids: gid");
     if (!writes_directly(l.uid_mappings, ::geteuid())) find_helper("newuidmap", "uidMappings");
     if (!writes_directly(l.gid_mappings, ::getegid())) find_helper("newgidmap", "gidMappings");
 }
