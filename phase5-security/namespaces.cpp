@@ -138,7 +138,7 @@ void join_namespaces(const NamespacePlan& plan) {
 
 const NamespaceJoin* joined_user_namespace(const NamespacePlan& plan) {
     for (const auto& j : plan.join)
-        if (j.type == CLONE_NEWUSER) return &j;
+        if (j.type == CLONE_NEWUSER && !already_in(j)) return &j;
     return nullptr;
 }
 

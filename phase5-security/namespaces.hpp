@@ -53,7 +53,7 @@ void check_sysctl(const std::map<std::string, std::string>& sysctl, const Namesp
 // every later path resolves. A user namespace init is in already is not joined again.
 void join_namespaces(const NamespacePlan& plan);
 
-// The user namespace the plan joins by path, if any.
+// The user namespace the plan joins by path, if any and if it is not the one we are in.
 const NamespaceJoin* joined_user_namespace(const NamespacePlan& plan);
 
 // setns(2) into it: for the runtime's helper that clones init there (container.cpp).

@@ -12,7 +12,6 @@
 #include "rung/file.hpp"
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
-#include "userns.hpp"
 
 #include <climits>
 #include <deque>
@@ -111,6 +110,19 @@ unsigned long propagation_before_pivot(const std::string& mode) {
     if (mode.empty() || mode == "slave") return MS_SLAVE | MS_REC;
     if (mode == "private" || mode == "shared" || mode == "unbindable") return MS_PRIVATE | MS_REC;
     throw Error("linux.rootfsPropagation: unknown mode " + quote(mode));
+}
+
+// In a user namespace other than the host's, whose uid_map is not the whole range (runc's
+// userns.RunningInUserNS).
+bool in_user_namespace() {
+    try {
+        std::istringstream in(read_file("/proc/self/uid_map"));
+        uint64_t first = 0, host = 0, size = 0;
+        in >> first >> host >> size;
+        return !(first == 0 && host == 0 && size == 4294967295u);
+    } catch (const Error&) {
+        return false;
+    }
 }
 
 // A sysfs belongs to the network namespace of whoever mounts it: in a user namespace without a

@@ -28,7 +28,8 @@ namespace {
 
 // user_namespaces(7): a map file takes at most 340 lines since Linux 4.15.
 constexpr size_t kMaxRanges = 340;
-constexpr uint64_t kIdSpace = uint64_t{1} << 32;
+// The last id a range may cover: 4294967295 is (uid_t)-1, which names no id.
+constexpr uint64_t kLastId = 4294967294;
 
 bool overlaps(uint32_t a, uint32_t a_size, uint32_t b, uint32_t b_size) {
     return uint64_t{a} < uint64_t{b} + b_size && uint64_t{b} < uint64_t{a} + a_size;
@@ -43,8 +44,9 @@ void check_ranges(const std::vector<IdMapping>& maps, const std::string& field) 
         const IdMapping& m = maps[i];
         std::string at = field + "[" + std::to_string(i) + "]";
         if (m.size == 0) throw Error(at + ": size 0 maps nothing");
-        if (uint64_t{m.container_id} + m.size > kIdSpace || uint64_t{m.host_id} + m.size > kIdSpace)
-            throw Error(at + ": the range runs past 4294967295");
+        if (uint64_t{m.container_id} + m.size - 1 > kLastId ||
+            uint64_t{m.host_id} + m.size - 1 > kLastId)
+            throw Error(at + ": the range runs past 4294967294");
         for (size_t j = 0; j < i; ++j) {
             const IdMapping& o = maps[j];
             const char* side = overlaps(m.container_id, m.size, o.container_id, o.size)
@@ -319,17 +321,6 @@ void become_root_in_user_namespace(const Spec& spec, const NamespacePlan& plan) 
                         " cannot reach it: every directory above it must be searchable by that " +
                         "uid",
                     errno);
-    }
-}
-
-bool in_user_namespace() {
-    try {
-        std::istringstream in(read_file("/proc/self/uid_map"));
-        uint64_t c = 0, h = 0, s = 0;
-        in >> c >> h >> s;
-        return !(c == 0 && h == 0 && s == 4294967295u);
-    } catch (const Error&) {
-        return false;
     }
 }
 

@@ -43,7 +43,4 @@ void delegate_cgroup(const std::string& cgroup_dir, const Spec& spec, const Name
 // check that the rootfs is reachable by that uid.
 void become_root_in_user_namespace(const Spec& spec, const NamespacePlan& plan);
 
-// init: true in a user namespace other than the host's (runc's userns.RunningInUserNS).
-bool in_user_namespace();
-
 } // namespace rung
