@@ -27,6 +27,7 @@
 #include "spec.hpp"
 #include "state.hpp"
 #include "terminal.hpp"
+#include "userns.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -52,8 +53,9 @@ void report_not_applied(const Spec& spec) {
 
 // runtime.md, "Create": process.args MUST NOT run until start. The FIFO is what init will wait
 // on; it exists from now until start removes it, which is also how `state` tells `created`.
-void make_exec_fifo(const ContainerDir& dir) {
+void make_exec_fifo(const ContainerDir& dir, const NamespacePlan& plan) {
     sys::mkfifo(dir.fifo_path(), 0600, "runtime.md: Create, the program waits for start");
+    open_fifo_to_user_namespace(dir.path(), dir.fifo_path(), plan);
 }
 
 // config-linux.md, "Control groups": the cgroup exists before init does, so that clone3 can start
@@ -78,16 +80,20 @@ struct Spawned {
     bool in_cgroup = false; // started in its cgroup by clone3
 };
 
-Spawned spawn_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan& cg,
-                   ContainerDir& dir, unique_fd& parent_end, unique_fd& child_end) {
+// `extra`: CLONE_PARENT when a helper clones init for the runtime (spawn_init_in_user_namespace).
+Spawned clone_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan& cg,
+                   ContainerDir& dir, unique_fd& parent_end, unique_fd& child_end,
+                   unsigned long extra = 0) {
     // pid and time namespaces given by path are entered by the runtime: they apply to children.
     ChildNamespaces for_children(plan);
     unique_fd cgroup_fd = cg.cgroup.open();
     sys::CloneArgs args;
     // A new cgroup namespace is rooted at the cgroup its creator is in: init unshares it once it
     // is in its own (init.cpp), not here, where it would be rooted at the runtime's.
-    args.flags = plan.clone_flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP);
+    args.flags = (plan.clone_flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP)) | extra;
     args.cgroup_fd = cgroup_fd.get();
+    // clone3(2): with CLONE_PARENT the exit signal is the caller's own, and must be given as 0.
+    if (extra & CLONE_PARENT) args.exit_signal = 0;
     log::trace("rung", "config-linux.md: namespaces, Control groups", "clone3(",
                sys::clone_flags_string(args.flags), "|CLONE_PIDFD|CLONE_INTO_CGROUP, cgroup ",
                quote(cg.cgroup.dir()), ", SIGCHLD)");
@@ -105,6 +111,41 @@ Spawned spawn_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan
     child_end.reset();
     log::trace("rung", "", "init is pid ", init.pid, " on the host, pid 1 inside");
     return Spawned{init.pid, in_cgroup};
+}
+
+// config-linux.md, namespaces: a container that joins a user namespace and has new namespaces
+// of its own needs those owned by the joined one, or init's capabilities there would not reach
+// them (its first mount fails with EPERM). So they are created from inside it: a helper child
+// joins it and clones init, as the runtime's child (CLONE_PARENT), then reports its pid and
+// exits. (runc's nsexec does the same with setns, then unshare.)
+Spawned spawn_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan& cg,
+                   ContainerDir& dir, unique_fd& parent_end, unique_fd& child_end) {
+    const NamespaceJoin* user = joined_user_namespace(plan);
+    if (!user || plan.clone_flags == 0)
+        return clone_init(ctx, plan, cg, dir, parent_end, child_end);
+    auto [ours, theirs] = sys::socketpair();
+    pid_t helper = sys::fork("config-linux.md: namespaces, new ones owned by the joined user one");
+    if (helper == 0) {
+        ours.reset();
+        try {
+            join_user_namespace(*user);
+            Spawned s = clone_init(ctx, plan, cg, dir, parent_end, child_end, CLONE_PARENT);
+            sync::send(theirs.get(),
+                       sync::Frame{sync::Type::ready, 0, s.pid, s.in_cgroup ? "in cgroup" : ""});
+            ::_exit(0);
+        } catch (const std::exception& e) {
+            sync::send_error(theirs.get(), e);
+            ::_exit(1);
+        }
+    }
+    theirs.reset();
+    child_end.reset();
+    sync::Frame f = with_context("spawn init in " + quote(user->path), [&] {
+        ScopeGuard reap([&] { sys::wait_for(helper); });
+        return sync::expect(ours.get(), sync::Type::ready, "rung");
+    });
+    log::trace("rung", "", "init is pid ", f.pid, " on the host, pid 1 inside");
+    return Spawned{f.pid, f.message == "in cgroup"};
 }
 
 // Reap a failed init and return the status rung should exit with: init's own (127 for a
@@ -151,12 +192,16 @@ void apply_device_filter(const CgroupPlan& cg) {
 
 // What the runtime does to init from outside, between clone and "go", while init waits and has
 // touched nothing yet (nsjail's initParent, crun's libcrun_cgroup_enter): phase 4 places init in
-// its cgroup and applies linux.resources; phase 5 attaches the device filter and writes its
-// uid_map, setgroups and gid_map.
-void setup_from_parent(const CgroupPlan& cg, const Spawned& init) {
+// its cgroup and applies linux.resources; phase 5 attaches the device filter, writes its
+// uid_map, setgroups and gid_map, and gives the cgroup to the container's user where the spec
+// says so.
+void setup_from_parent(const CgroupPlan& cg, const Spawned& init, const Spec& spec,
+                       const NamespacePlan& plan) {
     place_in_cgroup(cg.cgroup, init.pid, init.in_cgroup);
     apply_resources(cg);
     apply_device_filter(cg);
+    write_id_maps(init.pid, spec, plan);
+    delegate_cgroup(cg.cgroup.dir(), spec, plan);
 }
 
 // Let init go on, and tell it its pid as the host sees it: the state its hooks receive names it.
@@ -355,7 +400,7 @@ Created create_container(const CreateOptions& opts) {
     State st = new_state(opts.id, bundle, spec.root.path, spec);
     const Spec* poststop = nullptr;
     ScopeGuard rollback([&] { roll_back(dir, st, poststop); });
-    make_exec_fifo(dir);
+    make_exec_fifo(dir, plan);
     make_cgroup(dir, st, cgroup);
     Console console = open_console(spec.process.terminal, opts.console_socket);
     InitContext ctx{spec, plan, opts.id, bundle, dir.fifo_path()};
@@ -366,7 +411,7 @@ Created create_container(const CreateOptions& opts) {
     pid_t pid = init.pid;
     record_init(st, pid);
     console.init_end.reset();
-    setup_from_parent(cgroup, init);
+    setup_from_parent(cgroup, init, spec, plan);
     send_go(parent_end.get(), pid);
     expect_frame(pid, parent_end.get(), sync::Type::mounted);
     poststop = &spec;

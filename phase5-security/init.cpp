@@ -24,6 +24,7 @@
 #include "seccomp.hpp"
 #include "state.hpp"
 #include "terminal.hpp"
+#include "userns.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -163,6 +164,7 @@ void container_init(const InitContext& ctx) {
         unique_fd state_dir = hold_state_dir(ctx.fifo_path);
         std::optional<seccomp::Filter> filter = prepare_seccomp(ctx, host_pid);
         join_namespaces(ctx.plan);
+        become_root_in_user_namespace(spec, ctx.plan);
         unshare_cgroup_namespace(ctx.plan);
         prepare_rootfs(spec, own_mount_ns);
         mount_all(spec);

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rung {
@@ -38,6 +39,14 @@ void enter(const NamespaceJoin& j) {
     unique_fd fd = sys::open(j.path, O_RDONLY | O_CLOEXEC, 0, "config-linux.md: namespaces, path");
     with_context("join " + j.name + " namespace " + quote(j.path),
                  [&] { sys::setns(fd.get(), j.type, "config-linux.md: namespaces, path"); });
+}
+
+// Whether we are in the namespace at `path` already: setns(2) into one's own user namespace
+// fails with EINVAL, and the runtime's helper cloned init in the joined one (container.cpp).
+bool already_in(const NamespaceJoin& j) {
+    struct stat theirs, ours;
+    return ::stat(j.path.c_str(), &theirs) == 0 && ::stat("/proc/self/ns/user", &ours) == 0 &&
+           theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev;
 }
 
 } // namespace
@@ -120,9 +129,21 @@ void join_namespaces(const NamespacePlan& plan) {
     for (int pass = 0; pass < 3; ++pass) {
         for (const auto& j : plan.join) {
             int rank = j.type == CLONE_NEWUSER ? 0 : j.type == CLONE_NEWNS ? 2 : 1;
-            if (rank == pass && !applies_to_children(j.type)) enter(j);
+            if (rank != pass || applies_to_children(j.type)) continue;
+            if (j.type == CLONE_NEWUSER && already_in(j)) continue;
+            enter(j);
         }
     }
+}
+
+const NamespaceJoin* joined_user_namespace(const NamespacePlan& plan) {
+    for (const auto& j : plan.join)
+        if (j.type == CLONE_NEWUSER && !already_in(j)) return &j;
+    return nullptr;
+}
+
+void join_user_namespace(const NamespaceJoin& user) {
+    enter(user);
 }
 
 // config-linux.md, namespaces, "cgroup": the container sees its own cgroup as the root of the

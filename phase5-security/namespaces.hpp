@@ -53,8 +53,14 @@ private:
 void check_sysctl(const std::map<std::string, std::string>& sysctl, const NamespacePlan& plan);
 
 // In init: setns into the other joined namespaces; the mount namespace last, as it changes how
-// every later path resolves.
+// every later path resolves. A user namespace init is in already is not joined again.
 void join_namespaces(const NamespacePlan& plan);
+
+// The user namespace the plan joins by path, if any and if it is not the one we are in.
+const NamespaceJoin* joined_user_namespace(const NamespacePlan& plan);
+
+// setns(2) into it: for the runtime's helper that clones init there (container.cpp).
+void join_user_namespace(const NamespaceJoin& user);
 
 // In init, once the runtime has placed it in its cgroup: a new cgroup namespace, if the plan has
 // one (the runtime clones init without it).

@@ -9,6 +9,7 @@
 #include "rung/file.hpp"
 #include "rung/log.hpp"
 #include "seccomp.hpp"
+#include "userns.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -50,12 +51,9 @@ void check_foreign_mount_namespace(const Spec& spec, const CreateOptions& opts) 
 // What linux.namespaces must hold for the rest of config.json to be applied.
 void check_namespaces(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts) {
     if (!(plan.clone_flags & CLONE_NEWNS)) check_foreign_mount_namespace(spec, opts);
-    // config-linux.md, "User namespace mappings": a user namespace is usable only with the uid
-    // and gid mappings phase 5 writes; without them, root in it owns nothing and the first
-    // mkdir of the mounts fails with EOVERFLOW. Refuse it here, in words.
-    if (plan.has(kRefusedNamespace))
-        throw Error("config.json: .linux.namespaces: a user namespace needs uid and gid mappings, "
-                    "which phase 5 applies");
+    // config-linux.md, "User namespace mappings": a new user namespace with the maps the runtime
+    // writes (userns.cpp), a joined one with none of its own, and no maps without either.
+    check_user_namespace(spec, plan);
     // config.md: hostname and domainname need a UTS namespace of the container's own.
     if ((!spec.hostname.empty() || !spec.domainname.empty()) && !plan.has("uts"))
         throw Error("config.json: hostname and domainname need a UTS namespace, and "

@@ -125,6 +125,46 @@ Mount with_mount_label(Mount m, const std::string& label) {
     return m;
 }
 
+// In a user namespace other than the host's, whose uid_map is not the whole range (runc's
+// userns.RunningInUserNS).
+bool in_user_namespace() {
+    try {
+        std::istringstream in(read_file("/proc/self/uid_map"));
+        uint64_t first = 0, host = 0, size = 0;
+        in >> first >> host >> size;
+        return !(first == 0 && host == 0 && size == 4294967295u);
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+// A sysfs belongs to the network namespace of whoever mounts it: in a user namespace without a
+// network namespace of its own the kernel refuses a new one (EPERM), and runc binds the host's
+// /sys instead, recursively, with the flags asked for; "ro" for every mount below it too. A bind
+// remount in a user namespace may add flags but not clear the host's (they are locked): those
+// are kept. The remount acts on the new mount, so the destination is looked up again.
+void bind_host_sys(int root, const Mount& m, int fd, unsigned long flags) {
+    sys::mount("/sys", fd_path(fd), "", MS_BIND | MS_REC, "",
+               "runc: sysfs in a user namespace without its own network namespace");
+    unique_fd again = open_in_rootfs(root, m.destination);
+    std::string target = fd_path(again.get());
+    struct statvfs vfs;
+    check(::statvfs(target.c_str(), &vfs), "statvfs " + quote(target));
+    unsigned long keep = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    if (vfs.f_flag & ST_NOSUID) keep |= MS_NOSUID;
+    if (vfs.f_flag & ST_NODEV) keep |= MS_NODEV;
+    if (vfs.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
+    if (vfs.f_flag & ST_NOATIME) keep |= MS_NOATIME;
+    if (vfs.f_flag & ST_NODIRATIME) keep |= MS_NODIRATIME;
+    if (vfs.f_flag & ST_RELATIME) keep |= MS_RELATIME;
+    sys::mount("", target, "", MS_BIND | MS_REMOUNT | keep, "", "config.md: mounts, sysfs options");
+    if (!(flags & MS_RDONLY)) return;
+    struct mount_attr attr {};
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    sys::mount_setattr(AT_FDCWD, target, AT_RECURSIVE, attr,
+                       "rung: the host's mounts below /sys read-only too");
+}
+
 // One entry, mounted onto the fd of its destination: the kernel is given "/proc/self/fd/N", the
 // object the lookup found, not a path to look up again (init still sees the host's /proc here).
 // A mount covers the directory the old fd names, so what acts on the new mount (the remount of a
@@ -159,8 +199,13 @@ void mount_one(int root, const Mount& m) {
         // OCI "cgroup" means "the container's view of cgroups": on a v2 or hybrid host that
         // is a cgroup2 mount (phase 4 explains the hierarchies).
         std::string type = m.type == "cgroup" ? "cgroup2" : m.type;
-        sys::mount(m.source, fd_path(target.get()), type, o.flags, o.data_string(),
-                   "config.md: mounts");
+        try {
+            sys::mount(m.source, fd_path(target.get()), type, o.flags, o.data_string(),
+                       "config.md: mounts");
+        } catch (const Error& e) {
+            if (type != "sysfs" || e.err() != EPERM || !in_user_namespace()) throw;
+            bind_host_sys(root, m, target.get(), o.flags);
+        }
         if (o.propagation != 0 || o.attr_set != 0 || o.attr_clr != 0)
             target = open_in_rootfs(root, m.destination);
     }

@@ -32,10 +32,6 @@ const Resources& resources_of(const Spec& s) {
 }
 
 constexpr Unapplied kUnapplied[] = {
-    {"linux.uidMappings", "not yet supported",
-     [](const Spec& s) { return !s.linux.uid_mappings.empty(); }},
-    {"linux.gidMappings", "not yet supported",
-     [](const Spec& s) { return !s.linux.gid_mappings.empty(); }},
     {"process.ioPriority", "not supported",
      [](const Spec& s) { return s.process.io_priority.has_value(); }},
     {"process.scheduler", "not supported",
