@@ -70,24 +70,6 @@ std::string ioctl_name(unsigned long request) {
     }
 }
 
-// The prctl(2) options rung uses, by name for the narration and errors; others as numbers.
-std::string prctl_name(int option) {
-    switch (option) {
-    case PR_SET_PDEATHSIG:
-        return "PR_SET_PDEATHSIG";
-    case PR_SET_KEEPCAPS:
-        return "PR_SET_KEEPCAPS";
-    case PR_CAPBSET_DROP:
-        return "PR_CAPBSET_DROP";
-    case PR_CAP_AMBIENT:
-        return "PR_CAP_AMBIENT";
-    case PR_SET_NO_NEW_PRIVS:
-        return "PR_SET_NO_NEW_PRIVS";
-    default:
-        return std::to_string(option);
-    }
-}
-
 // A list of strings for the narration: ["sh", "-c", "echo hi"].
 std::string string_list(const std::vector<std::string>& v) {
     std::string out = "[";
