@@ -183,6 +183,19 @@ deny_mkdir() {
     rung kill sec KILL
 }
 
+@test "seccomp: without noNewPrivileges the filter goes on while init is root, for any user" {
+    require_phase 5
+    # seccomp(2) refuses a filter to a process with neither no_new_privs nor CAP_SYS_ADMIN: uid
+    # 1000 has neither, so the filter must be loaded before the user changes.
+    deny_mkdir SCMP_ACT_ERRNO 38 # ENOSYS: no file system says that
+    update_config '.process.noNewPrivileges = false | .process.user = {uid: 1000, gid: 1000}'
+    run run_container sh -c 'id -u; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; mkdir /tmp/u'
+    assert_line 1000
+    assert_line $'Seccomp:\t2'
+    assert_line $'NoNewPrivs:\t0'
+    assert_output --partial "Function not implemented"
+}
+
 @test "seccomp: rung spec's default profile refuses mount and unshare even with CAP_SYS_ADMIN, and busybox runs" {
     require_phase 5
     local spec=$BATS_TEST_TMPDIR/spec
