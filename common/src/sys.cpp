@@ -70,6 +70,26 @@ std::string ioctl_name(unsigned long request) {
     }
 }
 
+// The prctl(2) options rung uses, by name for the narration and errors; others as numbers.
+std::string prctl_name(int option) {
+    switch (option) {
+    case PR_SET_PDEATHSIG:
+        return "PR_SET_PDEATHSIG";
+    case PR_SET_KEEPCAPS:
+        return "PR_SET_KEEPCAPS";
+    case PR_CAPBSET_DROP:
+        return "PR_CAPBSET_DROP";
+    case PR_CAP_AMBIENT:
+        return "PR_CAP_AMBIENT";
+    case PR_SET_NO_NEW_PRIVS:
+        return "PR_SET_NO_NEW_PRIVS";
+    case PR_SET_DUMPABLE:
+        return "PR_SET_DUMPABLE";
+    default:
+        return std::to_string(option);
+    }
+}
+
 // A list of strings for the narration: ["sh", "-c", "echo hi"].
 std::string string_list(const std::vector<std::string>& v) {
     std::string out = "[";
@@ -187,32 +207,6 @@ void setpgid(pid_t pid, pid_t pgid, std::string_view rule) {
     log::step(rule, "setpgid(", pid, ", ", pgid, ")");
     check(::setpgid(pid, pgid), "setpgid " + std::to_string(pid));
 }
-
-namespace {
-
-// The prctl(2) options rung uses, by name for the trace and the errors.
-std::string prctl_name(int option) {
-    switch (option) {
-    case PR_SET_DUMPABLE:
-        return "PR_SET_DUMPABLE";
-    case PR_SET_KEEPCAPS:
-        return "PR_SET_KEEPCAPS";
-    case PR_SET_NO_NEW_PRIVS:
-        return "PR_SET_NO_NEW_PRIVS";
-    case PR_SET_CHILD_SUBREAPER:
-        return "PR_SET_CHILD_SUBREAPER";
-    case PR_SET_PDEATHSIG:
-        return "PR_SET_PDEATHSIG";
-    case PR_CAPBSET_DROP:
-        return "PR_CAPBSET_DROP";
-    case PR_CAP_AMBIENT:
-        return "PR_CAP_AMBIENT";
-    default:
-        return std::to_string(option);
-    }
-}
-
-} // namespace
 
 int prctl(int option, unsigned long arg2, unsigned long arg3, std::string_view rule) {
     log::step(rule, "prctl(", prctl_name(option), ", ", arg2, ", ", arg3, ")");
