@@ -29,6 +29,7 @@ std::string cgroup_path_of(const Spec& spec, const std::string& id);
 struct CgroupPlan {
     cgroups::Cgroup cgroup;
     std::vector<cgroups::Write> writes;
+    bool none = false; // rootless, nothing to write and no cgroup delegated: the container has none
 };
 // config-linux.md, "Control groups": where the cgroup goes (linux.cgroupsPath) and what
 // linux.resources writes, checked against the controllers the hierarchy has. A property the
