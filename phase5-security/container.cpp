@@ -62,16 +62,23 @@ void make_exec_fifo(const ContainerDir& dir, const NamespacePlan& plan) {
 // init in it. The state names it first: a create killed at any step from here on leaves a record
 // that `delete --force` finds. A cgroup that was there before (and is unfit, or is not ours) is
 // not recorded as ours once create() refused it.
+// Rootless (runc's rule): a user who may not make the cgroup, and asks for no resources, runs the
+// container without one of its own; it stays in the caller's, and `delete` kills it by its init.
 void make_cgroup(const ContainerDir& dir, State& st, CgroupPlan& cg) {
     st.cgroup = cg.cgroup.path();
     st.cgroups_created = cg.cgroup.missing();
     dir.write_state(st);
     try {
         st.cgroups_created = cg.cgroup.create(cgroups::controllers_of(cg.writes));
-    } catch (const Error&) {
+    } catch (const Error& e) {
         st.cgroup.clear();
         st.cgroups_created.clear();
-        throw;
+        bool denied = e.err() == EACCES || e.err() == EPERM || e.err() == EROFS;
+        if (::geteuid() == 0 || !cg.writes.empty() || !denied) throw;
+        log::trace("rung", "runc: rootless, no cgroup delegated", e.what(),
+                   ": the container has no cgroup of its own");
+        cg.none = true;
+        dir.write_state(st);
     }
 }
 
@@ -86,12 +93,12 @@ Spawned clone_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan
                    unsigned long extra = 0) {
     // pid and time namespaces given by path are entered by the runtime: they apply to children.
     ChildNamespaces for_children(plan);
-    unique_fd cgroup_fd = cg.cgroup.open();
+    unique_fd cgroup_fd = cg.none ? unique_fd() : cg.cgroup.open();
     sys::CloneArgs args;
     // A new cgroup namespace is rooted at the cgroup its creator is in: init unshares it once it
     // is in its own (init.cpp), not here, where it would be rooted at the runtime's.
     args.flags = (plan.clone_flags & ~static_cast<unsigned long>(CLONE_NEWCGROUP)) | extra;
-    args.cgroup_fd = cgroup_fd.get();
+    args.cgroup_fd = cg.none ? -1 : cgroup_fd.get();
     // clone3(2): with CLONE_PARENT the exit signal is the caller's own, and must be given as 0.
     if (extra & CLONE_PARENT) args.exit_signal = 0;
     log::trace("rung", "config-linux.md: namespaces, Control groups", "clone3(",
@@ -107,7 +114,10 @@ Spawned clone_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan
         ctx.sync_fd = child_end.get();
         container_init(ctx);
     }
-    for_children.restore();
+    if (extra & CLONE_PARENT)
+        for_children.stay(); // the helper (spawn_init) exits next
+    else
+        for_children.restore();
     child_end.reset();
     log::trace("rung", "", "init is pid ", init.pid, " on the host, pid 1 inside");
     return Spawned{init.pid, in_cgroup};
@@ -121,31 +131,16 @@ Spawned clone_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan
 Spawned spawn_init(InitContext& ctx, const NamespacePlan& plan, const CgroupPlan& cg,
                    ContainerDir& dir, unique_fd& parent_end, unique_fd& child_end) {
     const NamespaceJoin* user = joined_user_namespace(plan);
-    if (!user || plan.clone_flags == 0)
+    bool rootless_joins = ::geteuid() != 0 && !plan.join.empty();
+    if (!user || (plan.clone_flags == 0 && !rootless_joins))
         return clone_init(ctx, plan, cg, dir, parent_end, child_end);
-    auto [ours, theirs] = sys::socketpair();
-    pid_t helper = sys::fork("config-linux.md: namespaces, new ones owned by the joined user one");
-    if (helper == 0) {
-        ours.reset();
-        try {
-            join_user_namespace(*user);
-            Spawned s = clone_init(ctx, plan, cg, dir, parent_end, child_end, CLONE_PARENT);
-            sync::send(theirs.get(),
-                       sync::Frame{sync::Type::ready, 0, s.pid, s.in_cgroup ? "in cgroup" : ""});
-            ::_exit(0);
-        } catch (const std::exception& e) {
-            sync::send_error(theirs.get(), e);
-            ::_exit(1);
-        }
-    }
-    theirs.reset();
-    child_end.reset();
-    sync::Frame f = with_context("spawn init in " + quote(user->path), [&] {
-        ScopeGuard reap([&] { sys::wait_for(helper); });
-        return sync::expect(ours.get(), sync::Type::ready, "rung");
+    HelperCloned c = clone_in_user_namespace(*user, [&](unsigned long extra) {
+        Spawned s = clone_init(ctx, plan, cg, dir, parent_end, child_end, extra);
+        return HelperCloned{s.pid, s.in_cgroup};
     });
-    log::trace("rung", "", "init is pid ", f.pid, " on the host, pid 1 inside");
-    return Spawned{f.pid, f.message == "in cgroup"};
+    child_end.reset();
+    log::trace("rung", "", "init is pid ", c.pid, " on the host, pid 1 inside");
+    return Spawned{c.pid, c.in_cgroup};
 }
 
 // Reap a failed init and return the status rung should exit with: init's own (127 for a
@@ -197,11 +192,11 @@ void apply_device_filter(const CgroupPlan& cg) {
 // says so.
 void setup_from_parent(const CgroupPlan& cg, const Spawned& init, const Spec& spec,
                        const NamespacePlan& plan) {
-    place_in_cgroup(cg.cgroup, init.pid, init.in_cgroup);
+    if (!cg.none) place_in_cgroup(cg.cgroup, init.pid, init.in_cgroup);
     apply_resources(cg);
     apply_device_filter(cg);
     write_id_maps(init.pid, spec, plan);
-    delegate_cgroup(cg.cgroup.dir(), spec, plan);
+    if (!cg.none) delegate_cgroup(cg.cgroup.dir(), spec, plan);
 }
 
 // Let init go on, and tell it its pid as the host sees it: the state its hooks receive names it.
@@ -513,7 +508,8 @@ void delete_container(const std::string& root, const std::string& id, bool force
         wrong_status(id, s, "stop it first, or use delete --force");
     std::optional<Spec> spec = saved_config(dir);
     // A corrupt state.json names no cgroup; the config create saved says where it is.
-    if (st.cgroup.empty() && spec) st.cgroup = cgroup_path_of(*spec, id);
+    // (A rootless container without a cgroup has an init pid: it had none to find.)
+    if (st.cgroup.empty() && st.pid == 0 && spec) st.cgroup = cgroup_path_of(*spec, id);
     destroy(dir, st, spec ? &*spec : nullptr);
 }
 

@@ -22,6 +22,7 @@
 #include "seccomp.hpp"
 #include "state.hpp"
 #include "terminal.hpp"
+#include "userns.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -184,32 +185,48 @@ int exec_in_container(const ExecOptions& opts) {
         plan = namespaces_of(st.pid);
         root = sys::open("/proc/" + std::to_string(st.pid) + "/root",
                          O_PATH | O_DIRECTORY | O_CLOEXEC, 0, "rung exec: the container's root");
-        cgroup = exec_cgroup(st, opts.cgroup);
+        // Rootless without a delegated cgroup, the container has none (container.cpp).
+        if (!st.cgroup.empty() || !opts.cgroup.empty()) cgroup = exec_cgroup(st, opts.cgroup);
     }
     std::optional<seccomp::Filter> filter = exec_seccomp(opts);
-    unique_fd cgroup_fd = cgroup->open();
+    unique_fd cgroup_fd = cgroup ? cgroup->open() : unique_fd();
     unique_fd sigfd = opts.detach ? unique_fd() : block_signals();
     Console console = open_console(opts.process.terminal, opts.console_socket);
     auto [parent_end, child_end] = sys::socketpair();
-    pid_t pid;
-    {
+    auto spawn = [&](unsigned long extra) {
         ChildNamespaces for_children(plan);
         log::trace("rung", "rung exec: join the container's namespaces and cgroup",
-                   "clone3(CLONE_INTO_CGROUP ", quote(cgroup->dir()), ", SIGCHLD)");
+                   "clone3(CLONE_INTO_CGROUP ", quote(cgroup ? cgroup->dir() : "(none)"),
+                   ", SIGCHLD)");
         sys::CloneArgs args;
-        args.cgroup_fd = cgroup_fd.get();
+        args.flags = extra;
+        if (extra & CLONE_PARENT) args.exit_signal = 0; // clone3(2): the caller's, given as 0
+        args.cgroup_fd = cgroup ? cgroup_fd.get() : -1;
         sys::Cloned child;
         // Where the kernel cannot start it in the cgroup, the child joins through cgroup.procs.
         bool in_cgroup = cgroups::clone_into_cgroup(args, child);
-        pid = child.pid;
-        if (pid == 0) {
+        if (child.pid == 0) {
             parent_end.reset();
-            exec_child(opts, plan, in_cgroup ? nullptr : &*cgroup, root.get(),
+            exec_child(opts, plan, in_cgroup || !cgroup ? nullptr : &*cgroup, root.get(),
                        console.init_end.get(), child_end.get(), filter ? &*filter : nullptr,
                        container_state);
         }
-        for_children.restore();
-    }
+        if (extra & CLONE_PARENT)
+            for_children.stay();
+        else
+            for_children.restore();
+        return child.pid;
+    };
+    // Rootless: the runtime has no right to enter the container's pid namespace for its child
+    // until it is in the container's user namespace, which it could never leave again. A helper
+    // joins it and clones the process as the runtime's child (CLONE_PARENT), as create does.
+    const NamespaceJoin* user = ::geteuid() == 0 ? nullptr : joined_user_namespace(plan);
+    pid_t pid = user ? clone_in_user_namespace(*user,
+                                               [&](unsigned long extra) {
+                                                   return HelperCloned{spawn(extra), true};
+                                               })
+                           .pid
+                     : spawn(0);
     child_end.reset();
     console.init_end.reset();
     wait_for_exec(pid, parent_end.get());

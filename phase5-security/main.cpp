@@ -32,7 +32,9 @@
 #include "rung/file.hpp"
 #include "rung/sys.hpp"
 #include "spec.hpp"
+#include "state.hpp"
 #include "update.hpp"
+#include "userns.hpp"
 
 #include <charconv>
 #include <iostream>
@@ -363,14 +365,18 @@ void add_events(rung::Cli& cli, const std::string& root) {
 
 void add_spec(rung::Cli& cli) {
     auto bundle = std::make_shared<std::string>(".");
+    auto rootless = std::make_shared<bool>(false);
     CLI::App* cmd = cli.command("spec", "Write a default config.json into the bundle", [=] {
         std::string path = *bundle + "/config.json";
         if (rung::path_exists(path))
             throw rung::Error(rung::quote(path) + " exists: remove it first");
-        rung::write_file(path, rung::default_config().dump(4) + "\n");
+        rung::json config = rung::default_config();
+        if (*rootless) rung::make_rootless(config);
+        rung::write_file(path, config.dump(4) + "\n");
         return 0;
     });
     cmd->add_option("--bundle,-b", *bundle, "Where to write config.json")->capture_default_str();
+    cmd->add_flag("--rootless", *rootless, "A config an unprivileged user can run (runc's)");
 }
 
 // runtime-spec features.md: what this runtime recognizes, as JSON on stdout (runc's `features`).
@@ -385,7 +391,7 @@ void add_features(rung::Cli& cli) {
 
 int main(int argc, char** argv) {
     rung::Cli cli("rung: a container runtime, phase 5 (security)", RUNG_PHASE);
-    std::string root = "/run/rung";
+    std::string root = rung::default_root();
     // Each container's state is <root>/<id>: an empty root would put it in the host's /.
     cli.app()
         .add_option("--root", root, "Where containers' state lives")

@@ -40,6 +40,8 @@ public:
     explicit ChildNamespaces(const NamespacePlan& plan);
     ~ChildNamespaces();
     void restore();
+    // Stay: for a helper in a joined user namespace, which exits next and could not go back.
+    void stay() { saved_.clear(); }
     ChildNamespaces(const ChildNamespaces&) = delete;
     ChildNamespaces& operator=(const ChildNamespaces&) = delete;
 

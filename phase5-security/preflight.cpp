@@ -54,6 +54,7 @@ void check_namespaces(const Spec& spec, const NamespacePlan& plan, const CreateO
     // config-linux.md, "User namespace mappings": a new user namespace with the maps the runtime
     // writes (userns.cpp), a joined one with none of its own, and no maps without either.
     check_user_namespace(spec, plan);
+    check_rootless_prerequisites(spec, plan);
     // config.md: hostname and domainname need a UTS namespace of the container's own.
     if ((!spec.hostname.empty() || !spec.domainname.empty()) && !plan.has("uts"))
         throw Error("config.json: hostname and domainname need a UTS namespace, and "

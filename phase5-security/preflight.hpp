@@ -36,6 +36,7 @@ struct CgroupPlan {
     cgroups::Cgroup cgroup;
     std::vector<cgroups::Write> writes;
     devices::Filter devices;
+    bool none = false; // rootless, nothing to write and no cgroup delegated: the container has none
 };
 // config-linux.md, "Control groups": where the cgroup goes (linux.cgroupsPath) and what
 // linux.resources writes, checked against the controllers the hierarchy has. A property the

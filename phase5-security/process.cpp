@@ -13,6 +13,7 @@
 #include "rung/fd.hpp"
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
+#include "userns.hpp"
 
 #include <csignal>
 #include <fcntl.h>
@@ -32,7 +33,12 @@ constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/
 // supplementary groups are dropped, not inherited.
 void set_user(const User& user) {
     std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
-    sys::setgroups(groups, "config.md: process.user, additionalGids");
+    // In a user namespace whose gid_map an unprivileged runtime wrote, setgroups(2) is denied
+    // (user_namespaces(7)): with no groups to set, the caller's own stay, as runc leaves them.
+    if (groups.empty() && setgroups_denied())
+        log::trace("init", "user_namespaces(7)", "setgroups is denied: the groups stay");
+    else
+        sys::setgroups(groups, "config.md: process.user, additionalGids");
     sys::setgid(user.gid, "config.md: process.user, gid");
     sys::setuid(user.uid, "config.md: process.user, uid");
     if (user.umask) sys::umask(static_cast<mode_t>(*user.umask), "config.md: process.user, umask");

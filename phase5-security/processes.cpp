@@ -9,9 +9,35 @@
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
 
+#include <cerrno>
 #include <csignal>
+#include <poll.h>
 
 namespace rung {
+
+namespace {
+
+// Rootless without a delegated cgroup, the processes of a container are not listed anywhere:
+// kill --all signals its init (SIGKILL takes its pid namespace with it).
+void signal_init(const State& s, int sig) {
+    if (std::optional<unique_fd> pidfd = open_init(s))
+        sys::pidfd_send_signal(pidfd->get(), sig, s.pid, "runc: kill --all, no cgroup: init");
+}
+
+// A container without a cgroup (rootless, none delegated; or a create that stopped before it
+// made one, whose pid is 0): SIGKILL to its init, which takes its pid namespace's other
+// processes with it, then wait until it has exited (its pidfd turns readable).
+void kill_init_and_wait(const State& s) {
+    std::optional<unique_fd> pidfd = open_init(s);
+    if (!pidfd) return;
+    log::trace("rung", "runtime.md: Delete", "no cgroup: SIGKILL init (pid ", s.pid, ") and wait");
+    sys::pidfd_send_signal(pidfd->get(), SIGKILL, s.pid);
+    pollfd p = {pidfd->get(), POLLIN, 0};
+    while (::poll(&p, 1, -1) == -1)
+        if (errno != EINTR) throw_errno("poll the pidfd of init");
+}
+
+} // namespace
 
 std::set<pid_t> container_pids(const State& s) {
     if (s.cgroup.empty()) return {};
@@ -23,7 +49,7 @@ std::set<pid_t> container_pids(const State& s) {
 // of cgroup.procs and its signal would leave its child unsignalled. A container that was paused
 // stays paused; the signals wait until resume (SIGKILL does not).
 void signal_all(const State& s, int sig) {
-    if (s.cgroup.empty()) return;
+    if (s.cgroup.empty()) return signal_init(s, sig);
     cgroups::Cgroup cg = container_cgroup(s);
     if (sig == SIGKILL) {
         log::trace("rung", "runc: kill --all KILL", "cgroup.kill of ", quote(cg.dir()));
@@ -49,7 +75,7 @@ void signal_all(const State& s, int sig) {
 // delete --force (a rung extension; runtime.md's delete refuses a live container): whatever the
 // container's namespaces, its processes are its cgroup's. Cgroup::kill thaws a paused one first.
 void kill_and_wait(const State& s) {
-    if (s.cgroup.empty()) return; // a create that stopped before it made the cgroup
+    if (s.cgroup.empty()) return kill_init_and_wait(s);
     cgroups::Cgroup cg = container_cgroup(s);
     log::trace("rung", "runtime.md: Delete", "kill every process of ", quote(cg.dir()),
                " (thaw, cgroup.kill, wait until empty)");

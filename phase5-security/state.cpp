@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <climits>
+#include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/file.h>
@@ -196,6 +197,7 @@ ContainerDir::ContainerDir(std::string id, std::string path, unique_fd fd)
 // with EEXIST, atomically: when many creates race for one ID, exactly one wins.
 ContainerDir ContainerDir::create(const std::string& root, const std::string& id) {
     validate_id(id);
+    check_root(root);
     mkdir_all(root, 0700);
     std::string path = root + "/" + id;
     log::trace("rung", "runtime.md: Create, the ID MUST be unique", "mkdir(", quote(path),
@@ -214,6 +216,7 @@ ContainerDir ContainerDir::create(const std::string& root, const std::string& id
 std::optional<ContainerDir> ContainerDir::find(const std::string& root, const std::string& id,
                                                Lock lock) {
     validate_id(id);
+    check_root(root);
     std::string path = root + "/" + id;
     int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd == -1) {
@@ -297,7 +300,20 @@ void ContainerDir::remove() const {
     check(::rmdir(path_.c_str()), "rmdir " + quote(path_));
 }
 
+std::string default_root() {
+    if (::geteuid() == 0) return "/run/rung";
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    return xdg && *xdg ? std::string(xdg) + "/rung" : "";
+}
+
+void check_root(const std::string& root) {
+    if (root.empty())
+        throw Error("rootless: $XDG_RUNTIME_DIR is not set, and the state of a user's "
+                    "containers lives under it: set it, or give --root DIR");
+}
+
 std::vector<std::string> list_ids(const std::string& root) {
+    check_root(root);
     std::vector<std::string> ids;
     std::error_code ec;
     std::filesystem::directory_iterator it(root, ec);

@@ -124,6 +124,11 @@ private:
 // The IDs below `root`, sorted; an absent root has none.
 std::vector<std::string> list_ids(const std::string& root);
 
+// runc's default --root: /run/rung for root, $XDG_RUNTIME_DIR/rung for another user, "" where
+// that is unset; check_root() turns "" into the error that says so.
+std::string default_root();
+void check_root(const std::string& root);
+
 // The container's cgroup (State::cgroup) on this host's cgroup2 hierarchy.
 cgroups::Cgroup container_cgroup(const State& s);
 

@@ -12,12 +12,14 @@
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
+#include "rung/sync.hpp"
 #include "rung/sys.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
+#include <pwd.h>
 #include <sched.h>
 #include <sstream>
 #include <sys/wait.h>
@@ -197,6 +199,25 @@ void check_joined_maps(const Spec& spec, const std::string& ns_path) {
                     " to join maps other gids: " + one_line(normalise(gids)));
 }
 
+// The first line of a /proc/sys file, or "" if there is none (a sysctl this kernel lacks).
+std::string sysctl_value(const std::string& path) {
+    if (!path_exists(path)) return "";
+    std::string v = read_file(path);
+    return v.substr(0, v.find('\n'));
+}
+
+// A line "name:start:count" or "uid:start:count" of /etc/subuid or /etc/subgid for the caller.
+bool has_subordinate_range(const std::string& file, uid_t uid) {
+    if (!path_exists(file)) return false;
+    const passwd* pw = ::getpwuid(uid);
+    std::istringstream in(read_file(file));
+    for (std::string line; std::getline(in, line);) {
+        std::string owner = line.substr(0, line.find(':'));
+        if (owner == std::to_string(uid) || (pw && owner == pw->pw_name)) return true;
+    }
+    return false;
+}
+
 } // namespace
 
 std::optional<uint32_t> host_id_of(const std::vector<IdMapping>& maps, uint32_t id) {
@@ -246,6 +267,89 @@ void check_user_namespace(const Spec& spec, const NamespacePlan& plan) {
         check_mapped(l.gid_mappings, g, "gidMappings", "process.user.additionalGids: gid");
     if (!writes_directly(l.uid_mappings, ::geteuid())) find_helper("newuidmap", "uidMappings");
     if (!writes_directly(l.gid_mappings, ::getegid())) find_helper("newgidmap", "gidMappings");
+}
+
+HelperCloned clone_in_user_namespace(const NamespaceJoin& user,
+                                     const std::function<HelperCloned(unsigned long)>& clone) {
+    auto [ours, theirs] = sys::socketpair();
+    pid_t helper = sys::fork("config-linux.md: namespaces, owned by the joined user namespace");
+    if (helper == 0) {
+        ours.reset();
+        try {
+            join_user_namespace(user);
+            HelperCloned c = clone(CLONE_PARENT);
+            sync::send(theirs.get(),
+                       sync::Frame{sync::Type::ready, 0, c.pid, c.in_cgroup ? "in cgroup" : ""});
+            ::_exit(0);
+        } catch (const std::exception& e) {
+            sync::send_error(theirs.get(), e);
+            ::_exit(1);
+        }
+    }
+    theirs.reset();
+    sync::Frame f = with_context("clone in the user namespace " + quote(user.path), [&] {
+        ScopeGuard reap([&] { sys::wait_for(helper); });
+        return sync::expect(ours.get(), sync::Type::ready, "rung");
+    });
+    return HelperCloned{f.pid, f.message == "in cgroup"};
+}
+
+void check_rootless_prerequisites(const Spec& spec, const NamespacePlan& plan) {
+    if (::geteuid() == 0) return;
+    // Without a user namespace of its own, an unprivileged clone3 of any namespace is EPERM.
+    if (!(plan.clone_flags & CLONE_NEWUSER) && !joined_user_namespace(plan))
+        throw Error("rootless: as a user other than root, linux.namespaces needs a new \"user\" "
+                    "(rung spec --rootless writes one)");
+    if (!(plan.clone_flags & CLONE_NEWUSER)) return;
+    if (sysctl_value("/proc/sys/user/max_user_namespaces") == "0")
+        throw Error("rootless: user.max_user_namespaces is 0: this host allows no user "
+                    "namespaces (sysctl -w user.max_user_namespaces=15000)");
+    if (sysctl_value("/proc/sys/kernel/unprivileged_userns_clone") == "0")
+        throw Error("rootless: kernel.unprivileged_userns_clone is 0: this host allows user "
+                    "namespaces to root only (sysctl -w kernel.unprivileged_userns_clone=1)");
+    if (writes_directly(spec.linux.gid_mappings, ::getegid()) &&
+        !spec.process.user.additional_gids.empty())
+        throw Error("rootless: config.json: process.user.additionalGids needs setgroups(2), which "
+                    "a gid map written without newgidmap denies");
+    const passwd* pw = ::getpwuid(::geteuid());
+    std::string who = pw ? pw->pw_name : std::to_string(::geteuid());
+    if (!writes_directly(spec.linux.uid_mappings, ::geteuid()) &&
+        !has_subordinate_range("/etc/subuid", ::geteuid()))
+        throw Error("rootless: config.json: .linux.uidMappings maps more than your own uid, and "
+                    "/etc/subuid has no range for " +
+                    who + " (usermod --add-subuids 100000-165535 " + who + ")");
+    if (!writes_directly(spec.linux.gid_mappings, ::getegid()) &&
+        !has_subordinate_range("/etc/subgid", ::geteuid()))
+        throw Error("rootless: config.json: .linux.gidMappings maps more than your own gid, and "
+                    "/etc/subgid has no range for " +
+                    who + " (usermod --add-subgids 100000-165535 " + who + ")");
+}
+
+void make_rootless(json& config) {
+    json& linux = config["linux"];
+    json namespaces = json::array();
+    for (const auto& ns : linux["namespaces"])
+        if (ns["type"] != "network" && ns["type"] != "user") namespaces.push_back(ns);
+    namespaces.push_back({{"type", "user"}});
+    linux["namespaces"] = namespaces;
+    linux["uidMappings"] = {{{"containerID", 0}, {"hostID", ::geteuid()}, {"size", 1}}};
+    linux["gidMappings"] = {{{"containerID", 0}, {"hostID", ::getegid()}, {"size", 1}}};
+    linux.erase("resources");
+    for (auto& m : config["mounts"]) {
+        if (m["destination"] == "/sys") {
+            m = {{"destination", "/sys"},
+                 {"type", "none"},
+                 {"source", "/sys"},
+                 {"options", {"rbind", "nosuid", "noexec", "nodev", "ro"}}};
+            continue;
+        }
+        json options = json::array();
+        for (const auto& o : m.value("options", json::array()))
+            if (!o.get<std::string>().starts_with("uid=") &&
+                !o.get<std::string>().starts_with("gid="))
+                options.push_back(o);
+        m["options"] = options;
+    }
 }
 
 void write_id_maps(pid_t pid, const Spec& spec, const NamespacePlan& plan) {
@@ -299,17 +403,17 @@ void delegate_cgroup(const std::string& cgroup_dir, const Spec& spec, const Name
             sys::chown(cgroup_dir + "/" + f, uid, static_cast<gid_t>(-1), rule);
 }
 
+bool setgroups_denied() {
+    return path_exists("/proc/self/setgroups") &&
+           read_file("/proc/self/setgroups").starts_with("deny");
+}
+
 void become_root_in_user_namespace(const Spec& spec, const NamespacePlan& plan) {
     if (!plan.has("user")) return;
     // The runtime's supplementary groups are host groups (root's, say): drop them while
     // setgroups(2) is allowed. Where an unprivileged runtime denied it, they stay, and show as
     // the overflow gid inside.
-    try {
-        sys::setgroups({}, "runc: no host groups in the user namespace");
-    } catch (const Error& e) {
-        if (e.err() != EPERM) throw;
-        log::trace("init", "user_namespaces(7)", "setgroups is denied: the groups stay");
-    }
+    if (!setgroups_denied()) sys::setgroups({}, "runc: no host groups in the user namespace");
     sys::setgid(0, "runc: become root in the user namespace");
     sys::setuid(0, "runc: become root in the user namespace");
     // From here on every path init opens is checked against that uid: the rootfs must be

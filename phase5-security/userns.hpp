@@ -6,6 +6,7 @@
 #include "namespaces.hpp"
 #include "spec.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -38,9 +39,38 @@ void open_fifo_to_user_namespace(const std::string& state_dir, const std::string
 // process.user, where the spec says a runtime should.
 void delegate_cgroup(const std::string& cgroup_dir, const Spec& spec, const NamespacePlan& plan);
 
+// Whether setgroups(2) is denied in our user namespace (/proc/self/setgroups says "deny").
+bool setgroups_denied();
+
 // init, once in its user namespace (new with its maps written, or joined): become its root, as
 // runc does, so that what init makes in the container is owned by the container's root; and
 // check that the rootfs is reachable by that uid.
 void become_root_in_user_namespace(const Spec& spec, const NamespacePlan& plan);
+
+// What clone_in_user_namespace's `clone` made: the child's pid as the runtime sees it, and whether
+// clone3 started it in its cgroup.
+struct HelperCloned {
+    pid_t pid = 0;
+    bool in_cgroup = false;
+};
+
+// A child whose new namespaces must belong to a joined user namespace (or, rootless, that must
+// enter namespaces only that one grants): a helper child of the runtime joins `user` and calls
+// `clone(CLONE_PARENT)`, which clones the child there as the runtime's own; the helper reports
+// it and exits. (runc's nsexec does the same with setns, then unshare.)
+HelperCloned clone_in_user_namespace(const NamespaceJoin& user,
+                                     const std::function<HelperCloned(unsigned long)>& clone);
+
+// runc's `spec --rootless`: the config `config` becomes one an unprivileged user can run: a user
+// namespace mapping the caller's own uid and gid to root, no network namespace (it would have no
+// way out), /sys bound from the host read-only (a sysfs needs a network namespace of the user
+// namespace's own), no uid= or gid= mount options (those ids are not mapped) and no resources
+// (no cgroup is the caller's unless one was delegated).
+void make_rootless(json& config);
+
+// Before create as a user other than root: what an unprivileged user namespace needs that this
+// host lacks, as one line each (user.max_user_namespaces, Debian's
+// kernel.unprivileged_userns_clone, a subuid/subgid range for maps beyond one's own id).
+void check_rootless_prerequisites(const Spec& spec, const NamespacePlan& plan);
 
 } // namespace rung

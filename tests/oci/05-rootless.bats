@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# Phase 5: rootless mode. An unprivileged user, made by the test with a subuid/subgid range of its
+# own, runs `rung spec --rootless` and `rung run` on it, with state under $XDG_RUNTIME_DIR/rung.
+
+load helpers
+load bundle
+
+setup() {
+    require_phase 5
+    setup_bundle
+    # A user of this test alone: useradd picks a free uid, and /etc/subuid gets a range we choose.
+    RL_USER=rungrl$$t$BATS_TEST_NUMBER
+    useradd -M -d /nonexistent -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RL_USER"
+    RL_UID=$(id -u "$RL_USER")
+    RL_GID=$(id -g "$RL_USER")
+    RL_SUB=$((400000 + BATS_TEST_NUMBER * 70000))
+    echo "$RL_USER:$RL_SUB:65536" >>/etc/subuid
+    echo "$RL_USER:$RL_SUB:65536" >>/etc/subgid
+    XDG=$BATS_TEST_TMPDIR/xdg
+    ROOT=$XDG/rung # where assert_clean looks for a state directory left behind
+    mkdir -p "$XDG"
+    rm -f "$BUNDLE/config.json"
+    chown -R "$RL_UID:$RL_GID" "$BUNDLE" "$XDG"
+    local d=$BUNDLE
+    while [[ $d != / ]]; do
+        [[ $(stat -c %A "$d") == *x ]] || chmod o+x "$d"
+        d=$(dirname "$d")
+    done
+}
+
+teardown() {
+    if [[ -n ${RL_USER:-} ]]; then
+        local id
+        for id in $(as_user list -q 2>/dev/null); do
+            as_user delete --force "$id" >/dev/null 2>&1 || true
+        done
+        sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
+        userdel "$RL_USER" 2>/dev/null || true
+    fi
+    teardown_bundle
+}
+
+# as_user ARGS...: rung ARGS as the test's user, with its own XDG_RUNTIME_DIR and no --root.
+as_user() {
+    setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
+        env XDG_RUNTIME_DIR="$XDG" "$RUNG" --log "$XDG/rung.log" "$@"
+}
+
+# rootless_spec CMD...: `spec --rootless` as the user, without a terminal, running CMD.
+rootless_spec() {
+    as_user spec --rootless --bundle "$BUNDLE"
+    local args
+    args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .)
+    update_config --argjson a "$args" '.process.terminal = false | .process.args = $a'
+}
+
+@test "rootless: spec --rootless maps the caller to root, and the user runs it" {
+    rootless_spec sh -c 'id -u; cat /proc/self/uid_map; echo x >/dev/null && echo null-ok; ls /sys/kernel >/dev/null && echo sys-ok'
+    run jq -c '[.linux.uidMappings, (.linux.namespaces | map(.type) | index("network")), .linux.resources]' "$BUNDLE/config.json"
+    assert_output "[[{\"containerID\":0,\"hostID\":$RL_UID,\"size\":1}],null,null]"
+    run as_user run --bundle "$BUNDLE" rl
+    assert_success
+    assert_equal "${lines[0]}" 0
+    assert_equal "$(awk 'NR == 2 {print $1, $2, $3}' <<<"$output")" "0 $RL_UID 1"
+    assert_equal "${lines[2]}" null-ok
+    assert_equal "${lines[3]}" sys-ok
+    # Its state was under $XDG_RUNTIME_DIR/rung, and run removed it.
+    [[ -d $XDG/rung && -z $(ls "$XDG/rung") ]] || fail "state left in $XDG/rung: $(ls "$XDG/rung")"
+}
+
+@test "rootless: create, start, exec and delete --force as the user" {
+    rootless_spec sleep 1000
+    as_user create --bundle "$BUNDLE" rl >/dev/null 2>&1 </dev/null
+    as_user start rl
+    local pid
+    pid=$(as_user state rl | jq .pid)
+    assert_equal "$(stat -c %u "/proc/$pid")" "$RL_UID"
+    run as_user exec rl sh -c 'id -u; echo $$'
+    assert_success
+    assert_equal "${lines[0]}" 0
+    as_user delete --force rl
+    wait_for process_gone "$pid" || fail "init $pid outlived delete --force"
+    run as_user list -q
+    assert_output ""
+}
+
+@test "rootless: a map beyond the caller's own id goes through newuidmap and the subuid range" {
+    command -v newuidmap >/dev/null || fail "newuidmap is missing: scripts/deps.sh installs uidmap"
+    rootless_spec sh -c 'cat /proc/self/uid_map; id -u'
+    update_config --argjson u "$RL_UID" --argjson g "$RL_GID" --argjson s "$RL_SUB" '
+        .linux.uidMappings = [{containerID: 0, hostID: $u, size: 1}, {containerID: 1, hostID: $s, size: 65536}]
+        | .linux.gidMappings = [{containerID: 0, hostID: $g, size: 1}, {containerID: 1, hostID: $s, size: 65536}]
+        | .process.user = {uid: 1000, gid: 1000}'
+    run as_user run --bundle "$BUNDLE" rl
+    assert_success
+    assert_equal "$(awk 'NR <= 2 {print $1, $2, $3}' <<<"$output")" "0 $RL_UID 1
+1 $RL_SUB 65536"
+    assert_equal "${lines[2]}" 1000
+    # A range outside the user's own: newuidmap's refusal is one line.
+    update_config '.linux.uidMappings[1].hostID = 10000'
+    run_to_file as_user create --bundle "$BUNDLE" badrange
+    assert_failure
+    one_line
+    assert_output --regexp 'uidMappings: newuidmap failed \(exit status 1\): newuidmap: uid range .* not allowed'
+    assert_clean badrange
+}
+
+@test "rootless: what is missing is named in one line" {
+    rootless_spec true
+    # No XDG_RUNTIME_DIR and no --root.
+    run_to_file setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups env -u XDG_RUNTIME_DIR "$RUNG" create --bundle "$BUNDLE" noxdg
+    assert_failure
+    one_line
+    assert_output --partial 'rootless: $XDG_RUNTIME_DIR is not set'
+    # No user namespace.
+    cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/good.json"
+    update_config '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+    run_to_file as_user create --bundle "$BUNDLE" nouserns
+    assert_failure
+    one_line
+    assert_output --partial 'linux.namespaces needs a new "user"'
+    assert_clean nouserns
+    # No subuid range for a map beyond the caller's own uid.
+    cp "$BATS_TEST_TMPDIR/good.json" "$BUNDLE/config.json"
+    sed -i "/^$RL_USER:/d" /etc/subuid
+    update_config '.linux.uidMappings += [{containerID: 1, hostID: 100000, size: 10}]'
+    run_to_file as_user create --bundle "$BUNDLE" nosubuid
+    assert_failure
+    one_line
+    assert_output --partial "/etc/subuid has no range for $RL_USER"
+    assert_clean nosubuid
+}
