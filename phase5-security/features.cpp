@@ -49,7 +49,7 @@ std::vector<std::string> supported_seccomp_flags(const std::vector<std::string>&
 
 } // namespace
 
-nlohmann::ordered_json features() {
+nlohmann::ordered_json features(const std::string& phase) {
     RecognizedNames names = recognized_names();
     std::vector<std::string> namespaces = namespace_type_names();
     std::erase(namespaces, std::string(kRefusedNamespace)); // create refuses it (preflight)
@@ -79,7 +79,7 @@ nlohmann::ordered_json features() {
         {"mountOptions", mount_option_names()},
         {"linux", linux},
         {"annotations",
-         {{"io.github.rung.version", rung_version()}, {"io.github.rung.phase", RUNG_PHASE}}},
+         {{"io.github.rung.version", rung_version()}, {"io.github.rung.phase", phase}}},
     };
 }
 

@@ -5,9 +5,12 @@
 
 #include "rung/json.hpp"
 
+#include <string>
+
 namespace rung {
 
-// The Features structure of phase 5, in the order features.md lists its properties.
-nlohmann::ordered_json features();
+// The Features structure of phase 5, in the order features.md lists its properties. `phase` is
+// what --version names ("5-security").
+nlohmann::ordered_json features(const std::string& phase);
 
 } // namespace rung

@@ -382,7 +382,7 @@ void add_spec(rung::Cli& cli) {
 // runtime-spec features.md: what this runtime recognizes, as JSON on stdout (runc's `features`).
 void add_features(rung::Cli& cli) {
     cli.command("features", "Print the runtime-spec features this runtime recognizes (JSON)", [] {
-        std::cout << rung::features().dump(4) << "\n";
+        std::cout << rung::features(RUNG_PHASE).dump(4) << "\n";
         return 0;
     });
 }
