@@ -52,7 +52,6 @@ std::vector<std::string> supported_seccomp_flags(const std::vector<std::string>&
 nlohmann::ordered_json features(const std::string& phase) {
     RecognizedNames names = recognized_names();
     std::vector<std::string> namespaces = namespace_type_names();
-    std::erase(namespaces, std::string(kRefusedNamespace)); // create refuses it (preflight)
     nlohmann::ordered_json linux = {
         {"namespaces", namespaces},
         {"capabilities", capability_names()},

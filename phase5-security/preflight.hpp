@@ -20,10 +20,6 @@ std::string absolute_bundle(const std::string& bundle);
 // env too big for execve(2). `where` names the process in the message ("config.json: process").
 void check_process(const Process& p, const std::string& where);
 
-// The namespace type create refuses although namespaces.cpp knows it: user, until its uid and
-// gid mappings are applied (issue 10).
-inline constexpr const char* kRefusedNamespace = "user";
-
 // What config.json asks for that needs more than a valid shape.
 void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts);
 

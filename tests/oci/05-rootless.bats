@@ -17,7 +17,8 @@ setup() {
     echo "$RL_USER:$RL_SUB:65536" >>/etc/subuid
     echo "$RL_USER:$RL_SUB:65536" >>/etc/subgid
     XDG=$BATS_TEST_TMPDIR/xdg
-    ROOT=$XDG/rung # where assert_clean looks for a state directory left behind
+    # shellcheck disable=SC2034 # ROOT is where assert_clean looks for a state directory left
+    ROOT=$XDG/rung
     mkdir -p "$XDG"
     rm -f "$BUNDLE/config.json"
     chown -R "$RL_UID:$RL_GID" "$BUNDLE" "$XDG"
