@@ -65,9 +65,10 @@ nlohmann::ordered_json features(const std::string& phase) {
           {"archs", names.seccomp_archs},
           {"knownFlags", names.seccomp_flags},
           {"supportedFlags", supported_seccomp_flags(names.seccomp_flags)}}},
-        // unapplied.cpp: "not supported" (no LSM, no resctrl, no idmapped mounts yet).
-        {"apparmor", {{"enabled", false}}},
-        {"selinux", {{"enabled", false}}},
+        // lsm.cpp applies both where the host has that LSM (features.md: what the runtime
+        // supports, not what this host has); unapplied.cpp: no resctrl, no idmapped mounts yet.
+        {"apparmor", {{"enabled", true}}},
+        {"selinux", {{"enabled", true}}},
         {"intelRdt", {{"enabled", false}}},
         {"mountExtensions", {{"idmap", {{"enabled", false}}}}},
     };

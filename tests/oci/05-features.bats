@@ -39,9 +39,10 @@ runs_with() {
     assert_equal "$(features .ociVersionMax)" "$("$RUNG" --version | awk '/^spec:/ {print $2}')"
     assert_equal "$(features '.hooks | join(" ")')" "prestart createRuntime createContainer startContainer poststart poststop"
     assert_equal "$(features '.linux.cgroup | [.v1, .v2, .systemd] | join(" ")')" "false true false"
-    # No user namespace (and so no idmapped mount) until its mappings are applied.
-    assert_equal "$(features '.linux.namespaces | index("user")')" null
+    # User namespaces, but no idmapped mounts yet (mounts[].uidMappings is not supported).
+    assert_equal "$(features '.linux.namespaces | index("user") != null')" true
     assert_equal "$(features .linux.mountExtensions.idmap.enabled)" false
+    assert_equal "$(features '[.linux.apparmor.enabled, .linux.selinux.enabled] | join(" ")')" "true true"
     assert_equal "$(features '.linux.capabilities | index("CAP_SYS_ADMIN") != null')" true
     assert_equal "$(features '.annotations["io.github.rung.phase"]')" 5-security
 }
@@ -77,6 +78,11 @@ runs_with() {
         [[ $ns == network ]] && proc=net
         [[ $ns == mount ]] && proc=mnt
         jq --arg t "$ns" '.linux.namespaces = ([{type: "mount"}, {type: $t}] | unique)' <<<"$base" >"$BUNDLE/config.json"
+        # A user namespace needs maps: the identity map keeps the rootfs's owners as they are.
+        if [[ $ns == user ]]; then
+            update_config '.linux.uidMappings = [{containerID: 0, hostID: 0, size: 4294967295}]
+                | .linux.gidMappings = .linux.uidMappings'
+        fi
         run run_container readlink "/proc/self/ns/$proc"
         assert_success
         [[ $output != "$(readlink "/proc/self/ns/$proc")" ]] || fail "$ns: not a new namespace"
