@@ -241,9 +241,8 @@ void mount_all(const Spec& spec) {
     unique_fd root = open_rootfs(spec.root.path);
     for (size_t i = 0; i < spec.mounts.size(); ++i) {
         const Mount& m = spec.mounts[i];
-        with_context("mounts[" + std::to_string(i) + "] " + quote(m.destination), [&] {
-            mount_one(root.get(), with_mount_label(m, spec.linux.mount_label));
-        });
+        with_context("mounts[" + std::to_string(i) + "] " + quote(m.destination),
+                     [&] { mount_one(root.get(), with_mount_label(m, spec.linux.mount_label)); });
     }
 }
 
