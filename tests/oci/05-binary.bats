@@ -102,6 +102,7 @@ fds_line() {
     assert_output --partial "[exec] prctl(PR_SET_DUMPABLE, 0, 0)"
     local cmd
     for cmd in "state paid" "list" "ps paid" "start paid"; do
+        # shellcheck disable=SC2086 # the command and its ID, as separate words
         run_to_file rung --debug $cmd
         assert_success
         refute_output --partial memfd_create
