@@ -137,7 +137,7 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
 
 MountOptions mount_options_of(const Mount& m) {
     MountOptions o = parse_mount_options(m.options);
-    if (o.idmap) throw Error("idmapped mounts need a user namespace, which phase 5 adds");
+    if (o.idmap) throw Error("idmapped mounts (idmap, ridmap) are not supported");
     // config.md: "A mount is a bind mount if it has either bind or rbind in the options." The type
     // alone makes none, and mount(2) would answer a puzzling ENODEV for a filesystem "bind".
     if (m.type == "bind" && !o.is_bind())

@@ -95,6 +95,6 @@ TEST_CASE("a mount entry is refused before anything is mounted: bind type, idmap
     CHECK_THROWS_WITH_AS(rung::mount_options_of(entry("bind", {"ro"})),
                          doctest::Contains("type \"bind\" without a \"bind\" or \"rbind\""), Error);
     CHECK_THROWS_WITH_AS(rung::mount_options_of(entry("none", {"bind", "idmap"})),
-                         doctest::Contains("user namespace"), Error);
+                         doctest::Contains("idmapped mounts"), Error);
     CHECK(rung::mount_options_of(entry("none", {"bind", "nosuch"})).is_bind());
 }
