@@ -78,10 +78,13 @@ runs_with() {
         [[ $ns == network ]] && proc=net
         [[ $ns == mount ]] && proc=mnt
         jq --arg t "$ns" '.linux.namespaces = ([{type: "mount"}, {type: $t}] | unique)' <<<"$base" >"$BUNDLE/config.json"
-        # A user namespace needs maps: the identity map keeps the rootfs's owners as they are.
+        # A user namespace needs maps (the identity map keeps the rootfs's owners as they are),
+        # and a pid namespace of its own: the kernel mounts a /proc only for a pid namespace
+        # the mounting user namespace owns.
         if [[ $ns == user ]]; then
             update_config '.linux.uidMappings = [{containerID: 0, hostID: 0, size: 4294967295}]
-                | .linux.gidMappings = .linux.uidMappings'
+                | .linux.gidMappings = .linux.uidMappings
+                | .linux.namespaces += [{type: "pid"}]'
         fi
         run run_container readlink "/proc/self/ns/$proc"
         assert_success

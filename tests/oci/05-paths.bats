@@ -154,6 +154,11 @@ use_spec_paths() {
     [[ ! -s $hit ]] || fail "a mount landed outside the rootfs: $(head -3 "$hit")"
     run ls -A "$out"
     assert_output ""
-    ((failed == 0)) || fail "$failed of 80 runs failed: $(sort "$BATS_TEST_TMPDIR/race.err" | uniq -c)"
+    # A run may fail when the swap leaves its lookup nothing to find (the symlink's target does
+    # not exist inside the rootfs at that instant): refused inside the rootfs, which is safe. Any
+    # other failure, or too few runs to have raced, fails the test.
+    run grep -v 'open "/race/dir" in fd [0-9]* (.*): No such file or directory' "$BATS_TEST_TMPDIR/race.err"
+    assert_output ""
+    ((failed <= 40)) || fail "$failed of 80 runs failed: $(sort "$BATS_TEST_TMPDIR/race.err" | uniq -c)"
     [[ -z $(awk -v o="$out" 'index($5, o) == 1' /proc/self/mountinfo) ]] || fail "a host mount on $out"
 }
