@@ -19,8 +19,8 @@
 //   - runc 1.0 made the same copy, but inside `runc init`, in the container's cgroup: the copy was
 //     charged to the container's memory limit. rung copies in the runtime, on the host, before
 //     clone3 (as runc 1.2 does, opencontainers/runc#3987), so the container never pays for it.
-//   - runc 1.1's "bindfd", a read-only bind mount of the binary in a private mount namespace, and
-//     runc 1.2's private read-only overlayfs mount of it cost almost nothing, but need the
+//   - runc's later "bindfd", a read-only bind mount of the binary in a private mount namespace,
+//     and runc 1.2's private read-only overlayfs mount of it cost almost nothing, but need the
 //     privilege to mount; rootless runc still falls back to the memfd copy.
 //   - runc 1.2.0's "runc-dmz", a tiny static binary that only execs the container's program,
 //     changed capabilities across its extra exec; runc 1.2.1 removed it again.

@@ -32,12 +32,13 @@ use_copy_of_rung() {
 }
 
 # The attacker, run by `rung exec -d` in the created container: it holds /proc/1/exe (init is
-# rung then), waits until `rung start` made init exec its program (so no rung runs and the file
-# is not busy), then tries for a second to overwrite what it holds. It reports on
-# /attack.log what happened.
+# rung then; a subshell tries first, as a failed redirection of `exec` would end the shell),
+# waits until `rung start` made init exec its program (so no rung runs and the file is not
+# busy), then tries for a second to overwrite what it holds. /attack.log says what happened.
 write_attacker() {
     write_script "$ROOTFS/attack" \
-        'exec 3</proc/1/exe || { echo "open /proc/1/exe: refused"; exit 0; }' \
+        'if ! (: </proc/1/exe) 2>/tmp/err; then echo "refused: $(cat /tmp/err)"; exit 0; fi' \
+        'exec 3</proc/1/exe' \
         'echo "holding $(readlink /proc/1/exe)"' \
         'while [ "$(cat /proc/1/comm)" != sleep ]; do usleep 10000; done' \
         'i=0' \
@@ -53,7 +54,8 @@ write_attacker() {
 attack() {
     write_attacker
     create_container "$1" sleep 1000 || fail "create: $(cat "$BATS_TEST_TMPDIR/$1.err")"
-    rung exec -d "$1" sh -c '/attack >/attack.log 2>&1' </dev/null >/dev/null 2>&1
+    rung exec -d "$1" sh -c '/attack >/attack.log 2>&1' </dev/null >"$BATS_TEST_TMPDIR/exec.out" 2>&1 ||
+        fail "exec: $(cat "$BATS_TEST_TMPDIR/exec.out")"
     wait_for test -s "$ROOTFS/attack.log"
     rung start "$1"
     wait_for grep -q "refused\|overwrote\|gave up" "$ROOTFS/attack.log" ||
@@ -86,7 +88,7 @@ fds_line() {
     assert_equal "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$RUNG --root $ROOT create --bundle $BUNDLE --pid-file $BATS_TEST_TMPDIR/pid sealed "
     run grep -zx RUNG_TEST_MARK=kept "/proc/$pid/environ"
     assert_success
-    assert_equal "$(cat "/proc/$pid/comm")" rung
+    assert_equal "$(cat "/proc/$pid/comm")" "$(basename "$RUNG" | cut -c 1-15)"
 }
 
 @test "only create, run and exec pay for the copy, once; init and exec's child are not dumpable" {
