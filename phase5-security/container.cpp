@@ -18,6 +18,7 @@
 #include "namespaces.hpp"
 #include "preflight.hpp"
 #include "processes.hpp"
+#include "rootfs.hpp"
 #include "rung/error.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
@@ -64,6 +65,8 @@ void make_exec_fifo(const ContainerDir& dir, const NamespacePlan& plan) {
 // not recorded as ours once create() refused it.
 // Rootless (runc's rule): a user who may not make the cgroup, and asks for no resources, runs the
 // container without one of its own; it stays in the caller's, and `delete` kills it by its init.
+// "root" of a user namespace is such a user (rootless podman runs the runtime as uid 0 of its
+// own).
 void make_cgroup(const ContainerDir& dir, State& st, CgroupPlan& cg) {
     st.cgroup = cg.cgroup.path();
     st.cgroups_created = cg.cgroup.missing();
@@ -74,7 +77,7 @@ void make_cgroup(const ContainerDir& dir, State& st, CgroupPlan& cg) {
         st.cgroup.clear();
         st.cgroups_created.clear();
         bool denied = e.err() == EACCES || e.err() == EPERM || e.err() == EROFS;
-        if (::geteuid() == 0 || !cg.writes.empty() || !denied) throw;
+        if ((::geteuid() == 0 && !in_user_namespace()) || !cg.writes.empty() || !denied) throw;
         log::trace("rung", "runc: rootless, no cgroup delegated", e.what(),
                    ": the container has no cgroup of its own");
         cg.none = true;
@@ -179,8 +182,15 @@ void apply_resources(const CgroupPlan& cg) {
 }
 
 // config-linux.md, "Allowed Device Listing": the device filter, attached before init makes the
-// container's /dev, so that its first mknod is already decided by it.
+// container's /dev, so that its first mknod is already decided by it. A rootless container
+// without a cgroup has no filter (as runc: there is no cgroup to attach it to); in its user
+// namespace mknod is refused anyway, and a device bound from the host keeps the host's modes.
 void apply_device_filter(const CgroupPlan& cg) {
+    if (cg.none) {
+        log::trace("rung", "config-linux.md: Allowed Device Listing",
+                   "rootless, no cgroup: no device filter");
+        return;
+    }
     with_context("linux.resources.devices",
                  [&] { devices::replace_program(cg.cgroup.dir(), cg.devices); });
 }

@@ -14,6 +14,7 @@
 #include "process.hpp"
 #include "processes.hpp"
 #include "reexec.hpp"
+#include "rootfs.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -211,10 +212,22 @@ int exec_in_container(const ExecOptions& opts) {
                        console.init_end.get(), child_end.get(), filter ? &*filter : nullptr,
                        container_state);
         }
-        if (extra & CLONE_PARENT)
+        if (extra & CLONE_PARENT) {
             for_children.stay();
-        else
-            for_children.restore();
+        } else {
+            try {
+                for_children.restore();
+            } catch (const Error& e) {
+                // Rootless podman runs the runtime as root of a user namespace that does not own
+                // the pid namespace it came from: the kernel refuses the way back (EPERM). The
+                // runtime forks nothing more (it waits, or exits with --detach), so it stays.
+                if (e.err() != EPERM || !in_user_namespace()) throw;
+                log::trace("rung", "",
+                           "cannot go back to the runtime's pid namespace from a user "
+                           "namespace that does not own it: staying, nothing more is forked");
+                for_children.stay();
+            }
+        }
         return child.pid;
     };
     // Rootless: the runtime has no right to enter the container's pid namespace for its child

@@ -102,6 +102,17 @@ unique_fd make_in_rootfs(int root, const std::string& path, Leaf leaf, std::stri
     return open_in_rootfs(root, path, rule);
 }
 
+bool in_user_namespace() {
+    try {
+        std::istringstream in(read_file("/proc/self/uid_map"));
+        uint64_t first = 0, host = 0, size = 0;
+        in >> first >> host >> size;
+        return !(first == 0 && host == 0 && size == 4294967295u);
+    } catch (const Error&) {
+        return false;
+    }
+}
+
 namespace {
 
 // config-linux.md "rootfsPropagation", the part applied before pivot_root: slave for "slave" and
@@ -125,27 +136,18 @@ Mount with_mount_label(Mount m, const std::string& label) {
     return m;
 }
 
-// In a user namespace other than the host's, whose uid_map is not the whole range (runc's
-// userns.RunningInUserNS).
-bool in_user_namespace() {
-    try {
-        std::istringstream in(read_file("/proc/self/uid_map"));
-        uint64_t first = 0, host = 0, size = 0;
-        in >> first >> host >> size;
-        return !(first == 0 && host == 0 && size == 4294967295u);
-    } catch (const Error&) {
-        return false;
-    }
-}
-
-// A sysfs belongs to the network namespace of whoever mounts it: in a user namespace without a
-// network namespace of its own the kernel refuses a new one (EPERM), and runc binds the host's
-// /sys instead, recursively, with the flags asked for; "ro" for every mount below it too. A bind
-// remount in a user namespace may add flags but not clear the host's (they are locked): those
-// are kept. The remount acts on the new mount, so the destination is looked up again.
-void bind_host_sys(int root, const Mount& m, int fd, unsigned long flags) {
-    sys::mount("/sys", fd_path(fd), "", MS_BIND | MS_REC, "",
-               "runc: sysfs in a user namespace without its own network namespace");
+// A sysfs belongs to the network namespace of whoever mounts it, a cgroup2 to the cgroup
+// namespace: in a user namespace without one of its own the kernel refuses a new mount (EPERM),
+// and runc binds the host's /sys (or /sys/fs/cgroup) instead, recursively, with the flags asked
+// for; "ro" for every mount below it too. (Rootless podman runs the runtime in its own user
+// namespace and asks for no cgroup namespace.) A bind remount in a user namespace may add flags
+// but not clear the host's (they are locked): those are kept. The remount acts on the new mount,
+// so the destination is looked up again.
+void bind_host(int root, const Mount& m, int fd, unsigned long flags) {
+    std::string source = m.type == "sysfs" ? "/sys" : "/sys/fs/cgroup";
+    sys::mount(source, fd_path(fd), "", MS_BIND | MS_REC, "",
+               "runc: " + m.type + " in a user namespace without its own " +
+                   (m.type == "sysfs" ? "network" : "cgroup") + " namespace");
     unique_fd again = open_in_rootfs(root, m.destination);
     std::string target = fd_path(again.get());
     struct statvfs vfs;
@@ -162,7 +164,7 @@ void bind_host_sys(int root, const Mount& m, int fd, unsigned long flags) {
     struct mount_attr attr {};
     attr.attr_set = MOUNT_ATTR_RDONLY;
     sys::mount_setattr(AT_FDCWD, target, AT_RECURSIVE, attr,
-                       "rung: the host's mounts below /sys read-only too");
+                       "rung: the host's mounts below it read-only too");
 }
 
 // One entry, mounted onto the fd of its destination: the kernel is given "/proc/self/fd/N", the
@@ -203,8 +205,9 @@ void mount_one(int root, const Mount& m) {
             sys::mount(m.source, fd_path(target.get()), type, o.flags, o.data_string(),
                        "config.md: mounts");
         } catch (const Error& e) {
-            if (type != "sysfs" || e.err() != EPERM || !in_user_namespace()) throw;
-            bind_host_sys(root, m, target.get(), o.flags);
+            bool host_bound = type == "sysfs" || type == "cgroup2";
+            if (!host_bound || e.err() != EPERM || !in_user_namespace()) throw;
+            bind_host(root, m, target.get(), o.flags);
         }
         if (o.propagation != 0 || o.attr_set != 0 || o.attr_clr != 0)
             target = open_in_rootfs(root, m.destination);

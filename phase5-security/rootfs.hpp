@@ -50,4 +50,8 @@ void enter_rootfs(const std::string& rootfs, bool no_pivot, bool own_namespace);
 // root.readonly, after everything else is mounted.
 void finish_rootfs(const Spec& spec);
 
+// In a user namespace other than the host's: /proc/self/uid_map is not the whole range (runc's
+// userns.RunningInUserNS). False where it cannot be read.
+bool in_user_namespace();
+
 } // namespace rung

@@ -1,6 +1,8 @@
 // state: the state directory and the status derived from it (runtime.md, "State").
 #include "state.hpp"
 
+#include "rootfs.hpp"
+
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -300,10 +302,17 @@ void ContainerDir::remove() const {
     check(::rmdir(path_.c_str()), "rmdir " + quote(path_));
 }
 
+// runc's shouldHonorXDGRuntimeDir: root of the host's user namespace keeps /run/rung (whatever
+// $XDG_RUNTIME_DIR says, /run/user/0 under a login); every other user, and "root" of a user
+// namespace (rootless podman runs the runtime as uid 0 of its own namespace, which cannot write
+// /run) unless $USER says root, keeps its state under $XDG_RUNTIME_DIR/rung.
 std::string default_root() {
-    if (::geteuid() == 0) return "/run/rung";
     const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-    return xdg && *xdg ? std::string(xdg) + "/rung" : "";
+    std::string user_root = xdg && *xdg ? std::string(xdg) + "/rung" : "";
+    if (::geteuid() != 0) return user_root;
+    const char* user = std::getenv("USER");
+    bool userns_user = in_user_namespace() && !(user && std::string_view(user) == "root");
+    return userns_user && !user_root.empty() ? user_root : "/run/rung";
 }
 
 void check_root(const std::string& root) {

@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# deps.sh: install, with apt-get, whatever rung needs to build and test that is missing.
+# deps.sh [--interop]: install, with apt-get, whatever rung needs to build and test that is
+# missing. With --interop, instead what tests/interop needs (scripts/test.sh asks for it before
+# that suite):
+#   podman       the engine (it pulls conmon, containers-common and crun or runc, its default
+#                runtime, which the tests never use: they pass --runtime)
+#   uidmap       newuidmap/newgidmap for the rootless user's subuid/subgid ranges
+#   slirp4netns  rootless podman's default network (the tests use --network none, but podman
+#                wants it there); the tests use the vfs storage driver, so no fuse-overlayfs
 #
 # Runs `apt-get update` only when something must be installed, and waits for a held dpkg lock
 # (another apt, unattended-upgrades) instead of failing.
@@ -8,6 +15,7 @@ set -euo pipefail
 packages=(g++ cmake make pkg-config libcli11-dev nlohmann-json3-dev libcap-dev libseccomp-dev
     doctest-dev bats bats-support bats-assert bats-file jq busybox-static clang-format iproute2
     procps util-linux shellcheck strace python3-jsonschema uidmap)
+[[ ${1:-} == --interop ]] && packages=(podman uidmap slirp4netns)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,7 +6,8 @@
 #           the build of every phase with warnings as errors (-DRUNG_WERROR=ON); after the
 #           OCI suites, that no container cgroup is left under the host's cgroup2 /rung
 #   tests   every doctest case of every unit binary that ctest knows (tests/unit), and every
-#           Bats test of tests/oci/*.bats once against each phase present; and, if
+#           Bats test of tests/oci/*.bats once against each phase present; podman driving
+#           phase 5 (tests/interop, after scripts/deps.sh --interop); and, if
 #           scripts/vm-test.sh exists, the suites it runs in a pure cgroup v2 VM (booted once)
 # It prints one table row per unit binary, per phase and per VM suite, the skips grouped by
 # reason with a count, and as the very last line
@@ -211,6 +212,20 @@ for dir in phase*-*/; do
     RUNG=$bin PHASE=$n bats --tap tests/oci/*.bats >"$tap" 2>&1
     tap_counts "oci $dir" "$tap"
 done
+
+# ---- interop: podman drives phase 5 (tests/interop/podman.bats), once --------------------------
+# One row, "interop podman". scripts/deps.sh --interop installs podman first; where it cannot,
+# each test skips with the reason.
+interop_bin=
+for b in "$build"/phase5-*/rung; do [[ -x $b ]] && interop_bin=$b; done
+if [[ -f tests/interop/podman.bats && -n $interop_bin ]]; then
+    echo "== interop (tests/interop/podman.bats) against ${interop_bin#"$build"/}"
+    scripts/deps.sh --interop >"$build/interop-deps.log" 2>&1 ||
+        echo "scripts/deps.sh --interop failed: podman's tests skip (log: $build/interop-deps.log)"
+    tap=$build/interop-podman.tap
+    RUNG=$interop_bin bats --tap tests/interop/podman.bats >"$tap" 2>&1
+    tap_counts "interop podman" "$tap"
+fi
 
 # No container's cgroup outlives the suites: each delete removes its own. The parent /rung is
 # shared by every container, so the last delete may not know it is the last (two containers
