@@ -204,9 +204,7 @@ void setup_from_parent(const CgroupPlan& cg, const Spawned& init, const Spec& sp
                        const NamespacePlan& plan) {
     if (!cg.none) place_in_cgroup(cg.cgroup, init.pid, init.in_cgroup);
     apply_resources(cg);
-    // Rootless without a cgroup: nothing to attach a filter to; the user's own rights on the
-    // device nodes are the limit, as with runc.
-    if (!cg.none) apply_device_filter(cg);
+    apply_device_filter(cg);
     write_id_maps(init.pid, spec, plan);
     if (!cg.none) delegate_cgroup(cg.cgroup.dir(), spec, plan);
 }
