@@ -78,11 +78,13 @@ runs_with() {
         [[ $ns == network ]] && proc=net
         [[ $ns == mount ]] && proc=mnt
         jq --arg t "$ns" '.linux.namespaces = ([{type: "mount"}, {type: $t}] | unique)' <<<"$base" >"$BUNDLE/config.json"
-        # A user namespace needs maps (the identity map keeps the rootfs's owners as they are),
-        # and a pid namespace of its own: the kernel mounts a /proc only for a pid namespace
-        # the mounting user namespace owns.
+        # A user namespace needs maps (0 to 0, so that the rootfs's owners stay who they are; not
+        # the whole range, which rung, like runc's RunningInUserNS, takes for the host's own
+        # namespace, so that sysfs would not fall back to a bind of /sys), and a
+        # pid namespace of its own: the kernel mounts a /proc only for a pid namespace the
+        # mounting user namespace owns.
         if [[ $ns == user ]]; then
-            update_config '.linux.uidMappings = [{containerID: 0, hostID: 0, size: 4294967295}]
+            update_config '.linux.uidMappings = [{containerID: 0, hostID: 0, size: 65536}]
                 | .linux.gidMappings = .linux.uidMappings
                 | .linux.namespaces += [{type: "pid"}]'
         fi
