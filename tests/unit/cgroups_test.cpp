@@ -2,6 +2,7 @@
 // the writes linux.resources becomes, size parsing for `update`, stats in runc's shape; and, on
 // a fake cgroup tree of plain files, what apply() writes and refuses.
 #include "cgroups.hpp"
+#include "error_of.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "temp_dir.hpp"
@@ -14,15 +15,6 @@ using namespace rung;
 using namespace rung::cgroups;
 
 namespace {
-
-std::string error_of(auto&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 // The writes as "file=value" strings, in order.
 std::vector<std::string> files(const std::vector<Write>& plan) {

@@ -1,6 +1,7 @@
 // Phase 5's process security steps that need no root: capability names and sets, rlimit names
 // and checks, and the exact prctl(2)/setrlimit(2) calls, against the fake sys.
 #include "capabilities.hpp"
+#include "error_of.hpp"
 #include "fake_sys.hpp"
 #include "rlimits.hpp"
 #include "rung/error.hpp"
@@ -13,15 +14,6 @@
 using namespace rung;
 
 namespace {
-
-std::string error_of(auto&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 uint64_t hard_20000(int) {
     return 20000;
