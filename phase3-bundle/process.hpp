@@ -20,6 +20,11 @@ namespace rung {
 // thing), but the first `preserve_fds` of them (3 to 3+N-1). `who` labels the trace.
 void close_inherited_fds(std::string_view who, int preserve_fds = 0);
 
+// config.md, process.cwd: chdir(2) there, inside the container's root, and refuse a directory
+// the root does not reach. Init applies it at create (the spec allows the non-args process
+// properties then), so that a bad cwd fails create, not start; `rung exec` before execve.
+void enter_cwd(const std::string& cwd);
+
 // The path execve will run for process.args[0]: looked up in the PATH of process.env.
 std::string find_executable(const std::string& cmd, const std::vector<std::string>& env);
 

@@ -115,8 +115,7 @@ cgroups::Cgroup exec_cgroup(const State& st, const std::string& sub) {
         // namespace of its own is chroot(2)ed in it: take init's root itself, as nsenter does.
         sys::fchdir(root_fd, "rung exec: the container's root");
         sys::chroot(".", "rung exec: the container's root");
-        log::trace("exec", "config.md: process.cwd", "chdir(", quote(opts.process.cwd), ")");
-        sys::chdir(opts.process.cwd);
+        enter_cwd(opts.process.cwd);
         if (opts.process.terminal)
             setup_terminal(console_fd, opts.id, opts.process.console_size, opts.process.user);
         exec_process(opts.process);

@@ -74,6 +74,22 @@ void close_inherited_fds(std::string_view who, int preserve_fds) {
     }
 }
 
+// A path is looked up from the container's root, but a magic link can leave it:
+// /proc/self/fd/N of a directory fd the process still holds names that directory wherever it
+// is, and a cwd on the host would let the program walk the host's tree with "..". That is
+// CVE-2024-21626 (runc's leaked fd, reached through an image's WORKDIR). getcwd(3) tells: it
+// fails with ENOENT for a working directory the root does not reach.
+void enter_cwd(const std::string& cwd) {
+    sys::chdir(cwd, "config.md: process.cwd");
+    try {
+        sys::getcwd("config.md: process.cwd is inside the container");
+    } catch (const Error& e) {
+        if (e.err() != ENOENT) throw;
+        throw Error("process.cwd " + quote(cwd) +
+                    " is a directory outside the container's root (a /proc/self/fd link?)");
+    }
+}
+
 // config.md, process.args: args[0] has execvp's semantics, searched in the container's PATH (from
 // process.env, never the runtime's), inside the new root.
 std::string find_executable(const std::string& cmd, const std::vector<std::string>& env) {

@@ -103,12 +103,6 @@ void apply_sysctl(const Spec& spec) {
     }
 }
 
-// config.md, process.cwd: the working directory for the executable. Applied at create (the spec
-// allows the non-args process properties then) so that a bad cwd fails create, not start.
-void enter_cwd(const std::string& cwd) {
-    sys::chdir(cwd, "config.md: process.cwd");
-}
-
 // runtime.md, lifecycle step 2 is done: the environment exists and the program has not run.
 // `rung create` may now write the state and exit.
 void report_ready(int sync_fd) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -367,6 +368,13 @@ void chdir(const std::string& path, std::string_view rule) {
 void fchdir(int fd, std::string_view rule) {
     log::step(rule, "fchdir(", fd_arg(fd), ")");
     check(::fchdir(fd), "fchdir " + fd_object(fd));
+}
+
+std::string getcwd(std::string_view rule) {
+    log::step(rule, "getcwd()");
+    char buf[PATH_MAX];
+    if (::getcwd(buf, sizeof buf) == nullptr) throw_errno("getcwd");
+    return buf;
 }
 
 // ---- Files -----------------------------------------------------------------------------------

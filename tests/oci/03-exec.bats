@@ -232,6 +232,18 @@ running() {
     assert_output --partial -- '--preserve-fds'
 }
 
+@test "exec --cwd /proc/self/fd/N of a host directory is refused, as it would start outside" {
+    require_phase 3
+    # The fd is the caller's, passed on by --preserve-fds: a directory of the host. chdir(2) to
+    # its magic link succeeds; getcwd(3) then finds no path from the container's root.
+    running hostfd
+    run -1 rung exec --preserve-fds 1 --cwd /proc/self/fd/3 hostfd ls .. 3<"$BATS_TEST_TMPDIR"
+    assert_output 'rung: exec: process.cwd "/proc/self/fd/3" is a directory outside the container'"'"'s root (a /proc/self/fd link?)'
+    run rung exec --preserve-fds 1 --cwd /tmp hostfd pwd 3<"$BATS_TEST_TMPDIR"
+    assert_success
+    assert_output /tmp
+}
+
 @test "in the host's PID namespace, ps lists init and its descendants, delete --force kills them all" {
     require_phase 3
     update_config '.linux.namespaces |= map(select(.type != "pid"))'

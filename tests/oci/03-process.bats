@@ -169,3 +169,25 @@ teardown() {
     assert_success
     assert_output "$(cat /proc/self/oom_score_adj)"
 }
+
+@test "a process.cwd through /proc/self/fd never starts the program outside the rootfs" {
+    require_phase 3
+    # CVE-2024-21626: a runtime's init held a host directory open (here: the state directory,
+    # kept for the exec FIFO), and an image's WORKDIR of /proc/self/fd/N made it the process's
+    # cwd, from which ".." walks the host. Whatever fds init holds, each N must fail create or
+    # land inside the container; the host's state directory must never be listed.
+    local n
+    for n in 3 4 5 6 7 8 9; do
+        update_config --arg c "/proc/self/fd/$n" '.process.cwd = $c'
+        set_args sh -c 'ls -a ..'
+        run_to_file rung run --bundle "$BUNDLE" "cwd$n"
+        if ((status == 0)); then
+            refute_output --partial "cwd$n"
+        else
+            one_line
+            assert_output --regexp "process.cwd|chdir"
+        fi
+        rung delete --force "cwd$n" 2>/dev/null || true
+        assert_clean "cwd$n"
+    done
+}

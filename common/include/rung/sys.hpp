@@ -133,6 +133,9 @@ void pivot_root(const std::string& new_root, const std::string& put_old,
 void chroot(const std::string& path, std::string_view rule = {});
 void chdir(const std::string& path, std::string_view rule = {});
 void fchdir(int fd, std::string_view rule = {});
+// getcwd(3): the working directory as seen from this process's root. Fails with ENOENT when the
+// working directory is not below that root (the kernel's getcwd(2) says "(unreachable)").
+std::string getcwd(std::string_view rule = {});
 
 // ---- Files -----------------------------------------------------------------------------------
 
