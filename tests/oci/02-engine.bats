@@ -326,6 +326,45 @@ cgroup2_dir() {
     no_error_logged
 }
 
+# keyring_of ID [FLAG...]: create ID (with FLAGs) and start it running /bin/attack keyring, then
+# exec the same; INIT_RING and EXEC_RING are what each printed: "serial description" of its
+# session keyring (tests/tools/attack.cpp; busybox has no keyctl).
+keyring_of() {
+    local id=$1
+    shift
+    [[ -x $ATTACK ]] || fail "$ATTACK is not built"
+    cp "$ATTACK" "$ROOTFS/bin/attack"
+    set_args sh -c '/bin/attack keyring; exec sleep 1000'
+    shim create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/$id.pid" "$@" "$id" \
+        </dev/null >"$BATS_TEST_TMPDIR/$id.out" 2>&1
+    shim start "$id"
+    wait_for grep -q . "$BATS_TEST_TMPDIR/$id.out"
+    INIT_RING=$(cat "$BATS_TEST_TMPDIR/$id.out")
+    process_file "$BATS_TEST_TMPDIR/process.json" /bin/attack keyring
+    EXEC_RING=$(shim exec --process "$BATS_TEST_TMPDIR/process.json" "$id")
+}
+
+@test "engine: create gives the container a session keyring of its own, --no-new-keyring the caller's" {
+    require_phase 5
+    ATTACK=${ATTACK:-$REPO_ROOT/build/tests/tools/attack}
+    local caller
+    caller=$("$ATTACK" keyring)
+    # runc's: a new session keyring named _ses.<id>, which its user may search (KEY_USR_SEARCH),
+    # so that exec finds it by name and joins it too.
+    keyring_of own
+    [[ $INIT_RING == *";_ses.own" ]] || fail "init's session keyring: $INIT_RING"
+    [[ $INIT_RING != "$caller" ]]
+    local perm
+    perm=$(cut -d';' -f4 <<<"$INIT_RING")
+    ((0x$perm & 0x00080000)) || fail "perm $perm lacks KEY_USR_SEARCH"
+    assert_equal "$EXEC_RING" "$INIT_RING"
+    # --no-new-keyring: init and exec's process hold the caller's session keyring.
+    keyring_of kept --no-new-keyring
+    assert_equal "$INIT_RING" "$caller"
+    assert_equal "$EXEC_RING" "$caller"
+    no_error_logged
+}
+
 # ---- the conventions the shim relies on ----
 
 @test "engine: delete --force of a missing container exits 0 and logs no error" {
