@@ -1,13 +1,15 @@
 // rung, phase 3: config.json drives everything.
 //
-//     rung [--root DIR] create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID
+//     rung [--root DIR] create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK]
+//                              [--no-pivot] ID
 //     rung [--root DIR] start ID
 //     rung [--root DIR] state ID
 //     rung [--root DIR] kill ID [SIGNAL]
 //     rung [--root DIR] delete [--force] ID
 //     rung [--root DIR] list [--format table|json] [--quiet]
-//     rung [--root DIR] run [-d] [--keep] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK]
-//     ID rung [--root DIR] exec [--process FILE | CMD ARGS...] [-t] [-d] [--pid-file FILE]
+//     rung [--root DIR] run [-d] [--keep] [--bundle DIR] [--pid-file FILE]
+//                           [--console-socket SOCK] ID
+//     rung [--root DIR] exec [--process FILE | CMD ARGS...] [-t] [-d] [--pid-file FILE]
 //                            [-e K=V] [--cwd DIR] [-u UID[:GID]] [-g GID] [--preserve-fds N]
 //                            [--console-socket SOCK] ID
 //     rung [--root DIR] ps [--format table|json] ID [-- PS-ARGS...]

@@ -1,6 +1,7 @@
 // rung, phase 4: every container in its own cgroup v2.
 //
-//     rung [--root DIR] create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID
+//     rung [--root DIR] create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK]
+//                              [--no-pivot] ID
 //     rung [--root DIR] start ID
 //     rung [--root DIR] state ID
 //     rung [--root DIR] kill [--all] ID [SIGNAL]
@@ -8,8 +9,9 @@
 //     rung [--root DIR] resume ID
 //     rung [--root DIR] delete [--force] ID
 //     rung [--root DIR] list [--format table|json] [--quiet]
-//     rung [--root DIR] run [-d] [--keep] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK]
-//     ID rung [--root DIR] exec [--process FILE | CMD ARGS...] [-t] [-d] [--pid-file FILE]
+//     rung [--root DIR] run [-d] [--keep] [--bundle DIR] [--pid-file FILE]
+//                           [--console-socket SOCK] ID
+//     rung [--root DIR] exec [--process FILE | CMD ARGS...] [-t] [-d] [--pid-file FILE]
 //                            [-e K=V] [--cwd DIR] [-u UID[:GID]] [-g GID] [--preserve-fds N]
 //                            [--cgroup SUB]
 //                            [--console-socket SOCK] ID

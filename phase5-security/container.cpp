@@ -411,6 +411,7 @@ Created create_container(const CreateOptions& opts) {
     InitContext ctx{spec, plan, opts.id, bundle, dir.fifo_path()};
     ctx.console_fd = console.init_end ? console.init_end.get() : -1;
     ctx.no_pivot = opts.no_pivot;
+    ctx.no_new_keyring = st.no_new_keyring = opts.no_new_keyring;
     auto [parent_end, child_end] = sys::socketpair();
     Spawned init = spawn_init(ctx, plan, cgroup, dir, parent_end, child_end);
     pid_t pid = init.pid;

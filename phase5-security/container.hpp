@@ -19,6 +19,8 @@ struct CreateOptions {
     std::string console_socket; // --console-socket: where the pty master goes (terminal: true)
     bool no_pivot = false;      // --no-pivot: MS_MOVE + chroot, for a rootfs on initramfs
     bool foreground = false;    // `run`: rung relays the terminal itself, no console socket
+    // --no-new-keyring: the container keeps the caller's session keyring (keyring.hpp)
+    bool no_new_keyring = false;
 };
 
 struct Created {

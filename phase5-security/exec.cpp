@@ -10,6 +10,7 @@
 
 #include "cgroups.hpp"
 #include "foreground.hpp"
+#include "keyring.hpp"
 #include "namespaces.hpp"
 #include "process.hpp"
 #include "processes.hpp"
@@ -122,7 +123,8 @@ std::optional<seccomp::Filter> exec_seccomp(const ExecOptions& opts) {
 
 [[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan,
                              const cgroups::Cgroup* join, int root_fd, int console_fd, int sync_fd,
-                             seccomp::Filter* filter, const std::string& container_state) {
+                             seccomp::Filter* filter, const std::string& container_state,
+                             bool own_keyring) {
     log::set_actor("exec");
     try {
         hide_from_container();
@@ -130,6 +132,7 @@ std::optional<seccomp::Filter> exec_seccomp(const ExecOptions& opts) {
         close_inherited_fds("exec", opts.preserve_fds);
         if (filter) filter->connect_listener(host_pid(), container_state);
         join_namespaces(plan);
+        if (own_keyring) join_session_keyring(opts.id, false, false, "exec");
         // Joining init's mount namespace made its root ours, but a container without a mount
         // namespace of its own is chroot(2)ed in it: take init's root itself, as nsenter does.
         sys::fchdir(root_fd, "rung exec: the container's root");
@@ -178,11 +181,13 @@ int exec_in_container(const ExecOptions& opts) {
     unique_fd root;
     std::optional<cgroups::Cgroup> cgroup;
     std::string container_state; // runtime.md's state, for a seccomp agent
+    bool own_keyring = true;     // the container's session keyring, unless create kept the caller's
     {
         ContainerDir dir = ContainerDir::open(opts.root, opts.id, ContainerDir::Lock::shared);
         State st = running_state(dir, "exec");
         container_state = hook_state(st.id, st.pid, st.bundle, st.annotations, dir.status(st));
         plan = namespaces_of(st.pid);
+        own_keyring = !st.no_new_keyring;
         root = sys::open("/proc/" + std::to_string(st.pid) + "/root",
                          O_PATH | O_DIRECTORY | O_CLOEXEC, 0, "rung exec: the container's root");
         // Rootless without a delegated cgroup, the container has none (container.cpp).
@@ -209,7 +214,7 @@ int exec_in_container(const ExecOptions& opts) {
             parent_end.reset();
             exec_child(opts, plan, in_cgroup || !cgroup ? nullptr : &*cgroup, root.get(),
                        console.init_end.get(), child_end.get(), filter ? &*filter : nullptr,
-                       container_state);
+                       container_state, own_keyring);
         }
         if (extra & CLONE_PARENT) {
             for_children.stay();

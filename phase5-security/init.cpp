@@ -11,6 +11,7 @@
 
 #include "dev.hpp"
 #include "hooks.hpp"
+#include "keyring.hpp"
 #include "paths.hpp"
 #include "process.hpp"
 #include "reexec.hpp"
@@ -159,6 +160,8 @@ void container_init(const InitContext& ctx) {
         std::optional<seccomp::Filter> filter = prepare_seccomp(ctx, host_pid);
         join_namespaces(ctx.plan);
         become_root_in_user_namespace(spec, ctx.plan);
+        if (!ctx.no_new_keyring) // in the user namespace: the keyring is its root's
+            join_session_keyring(ctx.id, true, in_user_namespace(), "init");
         unshare_cgroup_namespace(ctx.plan);
         prepare_rootfs(spec, own_mount_ns);
         mount_all(spec);

@@ -18,6 +18,7 @@ struct InitContext {
     int sync_fd = -1;
     int console_fd = -1; // where the pty master goes if process.terminal; -1: no terminal
     bool no_pivot = false;
+    bool no_new_keyring = false; // keep the runtime's session keyring (keyring.hpp)
 };
 
 // Never returns. Waits for the runtime's "go", sets the container up, lets the runtime run its

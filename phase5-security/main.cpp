@@ -1,6 +1,7 @@
 // rung, phase 5: the complete runtime, with its security layers.
 //
-//     rung [--root DIR] create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID
+//     rung [--root DIR] create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK]
+//                              [--no-pivot] [--no-new-keyring] ID
 //     rung [--root DIR] start ID
 //     rung [--root DIR] state ID
 //     rung [--root DIR] kill [--all] ID [SIGNAL]
@@ -8,8 +9,9 @@
 //     rung [--root DIR] resume ID
 //     rung [--root DIR] delete [--force] ID
 //     rung [--root DIR] list [--format table|json] [--quiet]
-//     rung [--root DIR] run [-d] [--keep] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK]
-//     ID rung [--root DIR] exec [--process FILE | CMD ARGS...] [-t] [-d] [--pid-file FILE]
+//     rung [--root DIR] run [-d] [--keep] [--bundle DIR] [--pid-file FILE]
+//                           [--console-socket SOCK] ID
+//     rung [--root DIR] exec [--process FILE | CMD ARGS...] [-t] [-d] [--pid-file FILE]
 //                            [-e K=V] [--cwd DIR] [-u UID[:GID]] [-g GID] [--preserve-fds N]
 //                            [--cgroup SUB]
 //                            [--console-socket SOCK] ID
@@ -53,6 +55,8 @@ void add_create_options(CLI::App* cmd, rung::CreateOptions& opts) {
                     "With process.terminal: send the pty master to this AF_UNIX socket");
     cmd->add_flag("--no-pivot", opts.no_pivot,
                   "Use MS_MOVE and chroot instead of pivot_root (a rootfs on initramfs)");
+    cmd->add_flag("--no-new-keyring", opts.no_new_keyring,
+                  "Keep the caller's session keyring instead of one of the container's own");
     cmd->add_option("id", opts.id, "The container ID")->required();
 }
 

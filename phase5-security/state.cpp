@@ -144,6 +144,7 @@ ordered_json state_to_json(const State& s) {
                       {"cgroupPath", s.cgroup},
                       {"cgroupsCreated", s.cgroups_created}};
     if (s.resources) j["resources"] = resources_to_json(*s.resources);
+    if (s.no_new_keyring) j["noNewKeyring"] = true;
     return j;
 }
 
@@ -163,6 +164,7 @@ State state_from_json(const json& j) {
         s.cgroups_created = j.value("cgroupsCreated", std::vector<std::string>{});
         if (j.contains("resources"))
             s.resources = parse_resources(j["resources"], "state.json: .resources");
+        s.no_new_keyring = j.value("noNewKeyring", false);
         return s;
     } catch (const json::exception& e) {
         throw Error(std::string("state.json: ") + e.what());

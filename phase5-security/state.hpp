@@ -69,6 +69,9 @@ struct State {
     std::vector<std::string> cgroups_created;
     // linux.resources as the last `update` left them; absent: as config.json has them.
     std::optional<Resources> resources;
+    // create --no-new-keyring: the container kept its caller's session keyring, and exec's
+    // processes keep theirs (keyring.hpp).
+    bool no_new_keyring = false;
 };
 
 ordered_json state_to_json(const State& s);

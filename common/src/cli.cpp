@@ -101,6 +101,28 @@ size_t check_options(const CLI::App* app, const std::string& where,
     return args.size();
 }
 
+// Where a mistake in the command line is reported: --log and --log-format as the line gives
+// them before the command, read here because CLI11's parse failed or never ran. The engines read
+// the reason from that file (containerd's shim reports the last error entry in it), so a usage
+// error goes there as every other error does.
+log::Options usage_log_options(const CLI::App* app, const std::vector<std::string>& args) {
+    log::Options lo;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.size() < 2 || a[0] != '-' || a == "--") break; // the command
+        std::string name = a.substr(0, a.find('='));
+        bool joined = name.size() < a.size(); // --log=FILE
+        std::string value = joined ? a.substr(name.size() + 1)
+                                   : (i + 1 < args.size() ? args[i + 1] : std::string());
+        if (name == "--log") lo.file = value;
+        if (name == "--log-format")
+            lo.format = value == "json" ? log::Format::json : log::Format::text;
+        const CLI::Option* opt = find_option(app, name);
+        if (!joined && opt != nullptr && takes_value(opt)) ++i;
+    }
+    return lo;
+}
+
 // CLI11's "The following argument was not expected: x" as rung says it.
 std::string extras_message(const std::string& what) {
     std::string word = what.substr(what.rfind(' ') + 1); // CLI11 lists them last to first
@@ -146,6 +168,11 @@ int Cli::run(int argc, char** argv) {
             throw UsageError{(global ? "" : where) + what};
         }
     } catch (const UsageError& e) {
+        try {
+            log::configure(usage_log_options(&app_, args));
+        } catch (const Error&) {
+            log::configure({}); // the log file cannot be opened: stderr alone, as text
+        }
         log::error(e.message);
         return 1;
     }

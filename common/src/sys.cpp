@@ -10,10 +10,12 @@
 #include <cerrno>
 #include <climits>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/bpf.h>
+#include <linux/keyctl.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -656,6 +658,38 @@ unique_fd bpf_prog_get_fd_by_id(uint32_t id, std::string_view rule) {
     long fd = bpf(BPF_PROG_GET_FD_BY_ID, attr);
     if (fd == -1) throw_errno("bpf BPF_PROG_GET_FD_BY_ID " + std::to_string(id));
     return unique_fd(static_cast<int>(fd));
+}
+
+// ---- Keys ------------------------------------------------------------------------------------
+
+int32_t join_session_keyring(const std::string& name, std::string_view rule) {
+    log::step(rule, "keyctl(KEYCTL_JOIN_SESSION_KEYRING, ", quote(name), ")");
+    long serial = ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.c_str());
+    if (serial == -1) throw_errno("join the session keyring " + quote(name));
+    return static_cast<int32_t>(serial);
+}
+
+std::string describe_key(int32_t key, std::string_view rule) {
+    log::step(rule, "keyctl(KEYCTL_DESCRIBE, ", key, ")");
+    std::string buf(256, '\0');
+    for (;;) {
+        long n = ::syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, buf.data(), buf.size());
+        if (n == -1) throw_errno("describe key " + std::to_string(key));
+        // n counts the description and its NUL; a buffer too small is left alone.
+        if (static_cast<size_t>(n) <= buf.size()) {
+            buf.resize(static_cast<size_t>(n) - 1);
+            return buf;
+        }
+        buf.assign(static_cast<size_t>(n), '\0');
+    }
+}
+
+void set_key_perm(int32_t key, uint32_t perm, std::string_view rule) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%08x", perm);
+    log::step(rule, "keyctl(KEYCTL_SETPERM, ", key, ", ", hex, ")");
+    check(::syscall(SYS_keyctl, KEYCTL_SETPERM, key, perm),
+          "set the permissions of key " + std::to_string(key));
 }
 
 // ---- Terminals -------------------------------------------------------------------------------

@@ -452,6 +452,22 @@ size_t sendfile(int out_fd, int in_fd, size_t count, std::string_view rule) {
     return 0;
 }
 
+// ---- Keys ------------------------------------------------------------------------------------
+
+int32_t join_session_keyring(const std::string& name, std::string_view rule) {
+    record("join_session_keyring", {name}, 0, rule, "join the session keyring " + quote(name));
+    return 1;
+}
+
+std::string describe_key(int32_t key, std::string_view rule) {
+    record("describe_key", {num(key)}, 0, rule, "describe key " + num(key));
+    return "keyring;0;0;3f010000;_ses";
+}
+
+void set_key_perm(int32_t key, uint32_t perm, std::string_view rule) {
+    record("set_key_perm", {num(key)}, perm, rule, "set the permissions of key " + num(key));
+}
+
 // ---- Terminals -------------------------------------------------------------------------------
 
 void ioctl(int fd, unsigned long request, int arg, std::string_view rule) {

@@ -211,6 +211,17 @@ std::vector<uint32_t> bpf_prog_query(int target_fd, uint32_t attach_type,
 // bpf(2) BPF_PROG_GET_FD_BY_ID: an fd (CLOEXEC) for the program with that id.
 unique_fd bpf_prog_get_fd_by_id(uint32_t id, std::string_view rule = {});
 
+// ---- Keys (phase 5: the session keyring) -----------------------------------------------------
+
+// keyctl(2) KEYCTL_JOIN_SESSION_KEYRING: make the keyring named `name` the caller's session
+// keyring, a new one unless one of that name exists that the caller may search. Returns its
+// serial number. ENOSYS: a kernel without keys (CONFIG_KEYS off).
+int32_t join_session_keyring(const std::string& name, std::string_view rule = {});
+// keyctl(2) KEYCTL_DESCRIBE: "type;uid;gid;perm;description", perm in hex (keyctl_describe(3)).
+std::string describe_key(int32_t key, std::string_view rule = {});
+// keyctl(2) KEYCTL_SETPERM: the key's permission mask (possessor, user, group, other).
+void set_key_perm(int32_t key, uint32_t perm, std::string_view rule = {});
+
 // ---- Terminals -------------------------------------------------------------------------------
 
 // ioctl(2) with an int argument, for TIOCSCTTY (arg: 0 or 1) and the like.
