@@ -131,3 +131,44 @@ rootless_spec() {
     assert_output --partial "/etc/subuid has no range for $RL_USER"
     assert_clean nosubuid
 }
+
+# doctor USER ARGS...: scripts/doctor.sh as USER's own check, with its own XDG_RUNTIME_DIR.
+doctor_as_user() {
+    setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
+        env USER="$RL_USER" XDG_RUNTIME_DIR="$XDG" "$REPO_ROOT/scripts/doctor.sh" "$@"
+}
+
+@test "doctor: root and the user pass every required check, a line each" {
+    run "$REPO_ROOT/scripts/doctor.sh" root
+    assert_success
+    refute_output --partial FAIL
+    assert_line --regexp '^ok    subuid: root maps any id'
+    assert_line --regexp '^ok    newuidmap: .*/newuidmap is setuid root$'
+    assert_line --regexp '^ok    cgroup2: cgroup2 at /sys/fs/cgroup'
+    # One line per check, in CHECKS' order.
+    assert_equal "$(awk '{sub(/:$/, "", $2); print $2}' <<<"$output" | tr '\n' ' ')" \
+        "userns subuid subgid newuidmap newgidmap runtime_dir cgroup2 cgroup_delegated busybox "
+    run doctor_as_user
+    assert_success
+    refute_output --partial FAIL
+    assert_line "ok    subuid: $RL_USER has 65536 ids from $RL_SUB in /etc/subuid"
+    assert_line "ok    subgid: $RL_USER has 65536 ids from $RL_SUB in /etc/subgid"
+    assert_line "ok    runtime_dir: XDG_RUNTIME_DIR=$XDG is writable: state in $XDG/rung"
+    # The user's shell is in no cgroup of its own here: a warning, and still exit 0.
+    assert_line --regexp "^warn  cgroup_delegated: .* is not delegated to $RL_USER: .*; fix: "
+}
+
+@test "doctor: a missing subuid range and no XDG_RUNTIME_DIR each FAIL, with the fix" {
+    sed -i "/^$RL_USER:/d" /etc/subuid
+    run setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
+        env -u XDG_RUNTIME_DIR USER="$RL_USER" "$REPO_ROOT/scripts/doctor.sh"
+    assert_failure 1
+    assert_line "FAIL  subuid: /etc/subuid has no range for $RL_USER; fix: as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $RL_USER"
+    assert_line "ok    subgid: $RL_USER has 65536 ids from $RL_SUB in /etc/subgid"
+    assert_line --regexp '^FAIL  runtime_dir: XDG_RUNTIME_DIR is not set; fix: '
+    # Root checking the user finds the same range missing, and no /run/user/UID of the user's.
+    run "$REPO_ROOT/scripts/doctor.sh" "$RL_USER"
+    assert_failure 1
+    assert_line --regexp "^FAIL  subuid: /etc/subuid has no range for $RL_USER"
+    assert_line --regexp "^FAIL  runtime_dir: /run/user/$RL_UID does not exist or is not $RL_USER's"
+}
