@@ -113,6 +113,10 @@ bool in_user_namespace() {
     }
 }
 
+bool rootless_runtime() {
+    return ::geteuid() != 0 || in_user_namespace();
+}
+
 namespace {
 
 // config-linux.md "rootfsPropagation", the part applied before pivot_root: slave for "slave" and
