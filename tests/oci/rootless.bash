@@ -59,17 +59,20 @@ cgroup2_mount() {
     return 1
 }
 
-# delegate_cgroup [CONTROLLER...]: RL_CG (its path from the hierarchy's root, /rungrlPID-N) and
-# RL_CGDIR (its directory), a top-level cgroup delegated to the user, with CONTROLLERs enabled
-# for it in the root's subtree_control (what the delegated cgroup gets to hand down); and
-# RL_CGDIR/shell, the user's, where in_user_cgroup runs the user's commands.
+# delegate_cgroup [CONTROLLER...]: a cgroup delegated to the user, laid out as systemd lays out
+# user.slice/user-UID.slice/user@UID.service: a top-level cgroup of root's (RL_CGTOP), whose
+# subtree_control enables CONTROLLERs for its child, and that child, the user's (RL_CG, its path
+# from the hierarchy's root, and RL_CGDIR, its directory), with RL_CGDIR/shell, where
+# in_user_cgroup runs the user's commands.
 delegate_cgroup() {
     local m c
     m=$(cgroup2_mount) || return 1
-    RL_CG=/rungrl$$-$BATS_TEST_NUMBER
+    RL_CGTOP=$m/rungrl$$-$BATS_TEST_NUMBER
+    RL_CG=/rungrl$$-$BATS_TEST_NUMBER/user
     RL_CGDIR=$m$RL_CG
+    mkdir "$RL_CGTOP"
     for c in "$@"; do
-        grep -qw "$c" "$m/cgroup.subtree_control" || echo "+$c" >"$m/cgroup.subtree_control"
+        echo "+$c" >"$RL_CGTOP/cgroup.subtree_control"
     done
     mkdir "$RL_CGDIR" "$RL_CGDIR/shell"
     chown "$RL_UID" "$RL_CGDIR" "$RL_CGDIR"/cgroup.{procs,subtree_control,threads}
@@ -98,11 +101,11 @@ rootless_cleanup() {
     for id in $(as_user list -q 2>/dev/null); do
         as_user delete --force "$id" >/dev/null 2>&1 || true
     done
-    if [[ -n ${RL_CGDIR:-} && -d $RL_CGDIR ]]; then
+    if [[ -n ${RL_CGTOP:-} && -d $RL_CGTOP ]]; then
         # Whatever a failed test left running there is killed, then every cgroup removed.
-        echo 1 >"$RL_CGDIR/cgroup.kill" 2>/dev/null || true
-        wait_for grep -q '^populated 0' "$RL_CGDIR/cgroup.events" || true
-        find "$RL_CGDIR" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        echo 1 >"$RL_CGTOP/cgroup.kill" 2>/dev/null || true
+        wait_for grep -q '^populated 0' "$RL_CGTOP/cgroup.events" || true
+        find "$RL_CGTOP" -depth -type d -exec rmdir {} + 2>/dev/null || true
     fi
     sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
     userdel "$RL_USER" 2>/dev/null || true
