@@ -152,12 +152,14 @@ check_cgroup2() {
     }
     local kind="unified"
     [[ $m == /sys/fs/cgroup/unified ]] && kind="hybrid: cgroup v1 controllers on /sys/fs/cgroup"
-    ok "cgroup2 at $m ($kind), controllers: $(cat "$m/cgroup.controllers")"
+    local controllers
+    controllers=$(cat "$m/cgroup.controllers")
+    ok "cgroup2 at $m ($kind), controllers: ${controllers:-none}"
 }
 
 # A non-root user gets a cgroup for its container only inside a cgroup delegated to it: rung
 # makes the container's cgroup next to the caller's own (/proc/self/cgroup), so that directory
-# must be the user's. systemd delegates user@UID.service (Delegate=yes); run rung in a scope
+# must be the user's. systemd delegates user@UID.service (Delegate=); run rung in a scope
 # of the user's manager (systemd-run --user --scope) to be inside it. Without a delegated
 # cgroup rung runs rootless containers without one: no limits, no pause, no ps.
 check_cgroup_delegated() {
@@ -181,7 +183,7 @@ check_cgroup_delegated() {
     [[ $(stat -c %u "$dir" 2>/dev/null) == "$DOCTOR_UID" &&
         $(stat -c %u "$dir/cgroup.procs" 2>/dev/null) == "$DOCTOR_UID" ]] || {
         fail "$dir is not delegated to $DOCTOR_USER: containers get no cgroup (no limits, pause or ps)" \
-            "run rung inside a delegated cgroup: systemd-run --user --scope rung ... (user@.service has Delegate=yes)"
+            "run rung inside a delegated cgroup: systemd-run --user --scope rung ... (systemd delegates user@UID.service)"
         return
     }
     local controllers
