@@ -7,6 +7,9 @@
 #   uidmap       newuidmap/newgidmap for the rootless user's subuid/subgid ranges
 #   slirp4netns  rootless podman's default network (the tests use --network none, but podman
 #                wants it there); the tests use the vfs storage driver, so no fuse-overlayfs
+#   containerd   containerd, ctr and containerd-shim-runc-v2 (tests/interop/containerd.bats
+#                and cri.bats start a private containerd of their own; the package's service is
+#                never used: see below)
 #
 # Runs `apt-get update` only when something must be installed, and waits for a held dpkg lock
 # (another apt, unattended-upgrades) instead of failing.
@@ -15,7 +18,7 @@ set -euo pipefail
 packages=(g++ cmake make pkg-config libcli11-dev nlohmann-json3-dev libcap-dev libseccomp-dev
     doctest-dev bats bats-support bats-assert bats-file jq busybox-static clang-format iproute2
     procps util-linux shellcheck strace python3-jsonschema uidmap)
-[[ ${1:-} == --interop ]] && packages=(podman uidmap slirp4netns)
+[[ ${1:-} == --interop ]] && packages=(podman uidmap slirp4netns containerd)
 
 missing=()
 for p in "${packages[@]}"; do
