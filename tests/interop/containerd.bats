@@ -144,7 +144,7 @@ LONG=(sh -c 'trap "exit 7" TERM; sleep 1000 & wait')
     [[ ! -e $(cgroup_of t-d) ]] || fail "the cgroup $(cgroup_of t-d) is left"
 }
 
-@test "ctr task pause and resume: the status and the cgroup's freeze follow; kill KILL" {
+@test "ctr task pause and resume: the status and the cgroup's freeze follow; kill KILL, twice" {
     ctr_run t-pause -d "$IMAGE" t-pause "${LONG[@]}"
     ctr_ "$CT_DIR" task pause t-pause
     assert_equal "$(task_status t-pause)" PAUSED
@@ -160,6 +160,14 @@ LONG=(sh -c 'trap "exit 7" TERM; sleep 1000 & wait')
     # KILL ends even a pid 1 that ignores nothing it has no handler for.
     ctr_ "$CT_DIR" task kill -s KILL t-pause
     wait_status t-pause STOPPED
+    # A second kill: the shim reads rung's "container not running" as a process already gone
+    # (not found, which the CRI's StopContainer accepts), and kill --all of it succeeds, as with
+    # runc.
+    run ctr_ "$CT_DIR" task kill -s KILL t-pause
+    assert_failure
+    assert_output "ctr: process already finished: not found"
+    run ctr_ "$CT_DIR" task kill --all -s KILL t-pause
+    assert_success
     run ctr_ "$CT_DIR" task rm t-pause
     assert_output --partial "exit code 137"
 }
