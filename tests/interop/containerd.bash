@@ -14,6 +14,11 @@
 #   import_pause_image DIR NAMESPACE NAME
 #                                       the same rootfs as a sandbox ("pause") image
 #
+# EXTRA_TOML is appended to the config as it is: tables only, none of those written here
+# ([grpc], [ttrpc], [debug], [metrics], [plugins."io.containerd.internal.v1.opt"]). A
+# [plugins."io.containerd.grpc.v1.cri"] table in it turns the CRI plugin on, which then also
+# needs its containerd.default_runtime_name to name a runtime the table configures.
+#
 # Layout of DIR: config.toml, containerd.log, containerd.pid, containerd.sock (grpc),
 # containerd.sock.ttrpc, root/ (content, snapshots, metadata), state/ (the shims' bundles,
 # under state/io.containerd.runtime.v2.task/NAMESPACE/ID), tmp/, opt/, and, by convention, the
@@ -220,7 +225,8 @@ import_image() {
 # Its one job is to hold the pod's namespaces until it is killed, as registry.k8s.io/pause does.
 # busybox's sleep does that: it is static, sleeps without end, and as pid 1 of the pod's pid
 # namespace it ignores the signals it has no handler for, so it ends at the SIGKILL with which
-# the CRI stops a sandbox (pause itself exits at SIGTERM or SIGINT too; the CRI never relies on it).
+# the CRI's StopPodSandbox stops a sandbox (pause itself also exits at SIGTERM or SIGINT; the
+# CRI never sends them to a sandbox).
 import_pause_image() {
     import_image "$1" "$2" "$3" /bin/sleep 2147483647
 }
