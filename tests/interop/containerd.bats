@@ -157,7 +157,7 @@ LONG=(sh -c 'trap "exit 7" TERM; sleep 1000 & wait')
     run ctr_ "$CT_DIR" task exec --exec-id e1 t-pause echo awake
     assert_success
     assert_output "awake"
-    # KILL ends even a pid 1 that ignores nothing it has no handler for.
+    # KILL, sent from outside its pid namespace, ends pid 1 whatever its handlers.
     ctr_ "$CT_DIR" task kill -s KILL t-pause
     wait_status t-pause STOPPED
     # A second kill: the shim reads rung's "container not running" as a process already gone
@@ -245,10 +245,14 @@ LONG=(sh -c 'trap "exit 7" TERM; sleep 1000 & wait')
     [[ ! -e $(rung_root)/t-cpu ]] || fail "rung's state $(rung_root)/t-cpu is left"
 }
 
-@test "stop_containerd leaves no process, mount, cgroup or directory" {
+@test "stop_containerd leaves no process, mount, cgroup, directory or socket" {
     ctr_run t-left -d "$IMAGE" t-left "${LONG[@]}"
-    local pid shims cg2
+    local pid shims cg2 sock
     pid=$(cat "$CT_DIR/containerd.pid")
+    # containerd 1.6 puts the shim's socket in /run/containerd/s, whatever the config says.
+    sock=$(<"$CT_DIR/state/io.containerd.runtime.v2.task/default/t-left/address")
+    sock=${sock#unix://}
+    [[ -S $sock ]] || fail "the shim's socket $sock is not there"
     mapfile -t shims < <(containerd_shim_pids "$CT_DIR")
     ((${#shims[@]})) || fail "no shim found for $CT_DIR"
     cg2=$(containerd_cgroup2_mount)
@@ -261,4 +265,5 @@ LONG=(sh -c 'trap "exit 7" TERM; sleep 1000 & wait')
     assert_output ""
     [[ ! -e $cg2$CT_CGROUP ]] || fail "the cgroup $cg2$CT_CGROUP is left"
     [[ ! -e $CT_DIR ]] || fail "$CT_DIR is left"
+    [[ ! -e $sock ]] || fail "the shim's socket $sock is left"
 }
