@@ -222,7 +222,6 @@ LONG=(sh -c 'trap "exit 7" TERM; sleep 1000 & wait')
 @test "a failing create: rung's error reaches ctr, and nothing is left" {
     run ctr_run t-fail --rm "$IMAGE" t-fail no-such-program
     assert_failure
-    # shellcheck disable=SC2016 # the $PATH is rung's words
     assert_output --partial 'OCI runtime create failed: create: init: exec "no-such-program": executable file not found in $PATH'
     run ctr_ "$CT_DIR" containers ls -q
     assert_output ""
