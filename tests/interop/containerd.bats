@@ -246,7 +246,7 @@ LONG=(sh -c 'trap "exit 7" TERM; sleep 1000 & wait')
 
 @test "stop_containerd leaves no process, mount, cgroup, directory or socket" {
     ctr_run t-left -d "$IMAGE" t-left "${LONG[@]}"
-    local pid shims cg2 sock
+    local pid shims cg2 sock p
     pid=$(cat "$CT_DIR/containerd.pid")
     # containerd 1.6 puts the shim's socket in /run/containerd/s, whatever the config says.
     sock=$(<"$CT_DIR/state/io.containerd.runtime.v2.task/default/t-left/address")
@@ -256,10 +256,12 @@ LONG=(sh -c 'trap "exit 7" TERM; sleep 1000 & wait')
     ((${#shims[@]})) || fail "no shim found for $CT_DIR"
     cg2=$(containerd_cgroup2_mount)
     stop_containerd "$CT_DIR"
-    run kill -0 "$pid"
+    run containerd_pid_alive "$pid"
     assert_failure
-    run kill -0 "${shims[@]}"
-    assert_failure
+    for p in "${shims[@]}"; do
+        run containerd_pid_alive "$p"
+        assert_failure
+    done
     run grep -F " $CT_DIR/" /proc/self/mountinfo
     assert_output ""
     [[ ! -e $cg2$CT_CGROUP ]] || fail "the cgroup $cg2$CT_CGROUP is left"
