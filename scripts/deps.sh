@@ -7,6 +7,9 @@
 #   uidmap       newuidmap/newgidmap for the rootless user's subuid/subgid ranges
 #   slirp4netns  rootless podman's default network (the tests use --network none, but podman
 #                wants it there); the tests use the vfs storage driver, so no fuse-overlayfs
+#   containerd   containerd, ctr and containerd-shim-runc-v2 (tests/interop/containerd.bats
+#                and cri.bats start a private containerd of their own, with its own config and
+#                sockets; the package's service is never used: see the end)
 #
 # Runs `apt-get update` only when something must be installed, and waits for a held dpkg lock
 # (another apt, unattended-upgrades) instead of failing.
@@ -15,7 +18,7 @@ set -euo pipefail
 packages=(g++ cmake make pkg-config libcli11-dev nlohmann-json3-dev libcap-dev libseccomp-dev
     doctest-dev bats bats-support bats-assert bats-file jq busybox-static clang-format iproute2
     procps util-linux shellcheck strace python3-jsonschema uidmap)
-[[ ${1:-} == --interop ]] && packages=(podman uidmap slirp4netns)
+[[ ${1:-} == --interop ]] && packages=(podman uidmap slirp4netns containerd)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -36,3 +39,11 @@ export DEBIAN_FRONTEND=noninteractive
 apt_get() { apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"; }
 apt_get update
 apt_get install --no-install-recommends "${missing[@]}"
+
+# Debian's containerd ships only a systemd unit. Where systemd runs, installing the package
+# starts it and enables it at boot: a daemon nobody asked for, on the host's /run/containerd.
+# If this script installed it, it stops and disables it again.
+if [[ " ${missing[*]} " == *" containerd "* && -d /run/systemd/system ]]; then
+    echo "deps.sh: stopping and disabling containerd.service (the tests start their own)"
+    systemctl disable --now containerd.service
+fi
