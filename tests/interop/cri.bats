@@ -1,0 +1,326 @@
+#!/usr/bin/env bats
+# Interop: the CRI, as the kubelet drives it (issue 11, item 3). containerd's CRI plugin runs pods
+# whose RuntimeClass handler is rung (phase 5), through containerd-shim-runc-v2.
+#
+# A private containerd (tests/interop/containerd.bash: root, state, sockets under one temp dir)
+# with the CRI plugin on. Its runtime handler `rung` is the stanza of docs/kubernetes.md, read
+# from there with BinaryName and Root replaced by this test's ($RUNG, DIR/rung): the doc's
+# configuration is the one tested. Next to it, the default handler runc, as a stock config.toml
+# has it, with a Root of its own, so the test can show that runc never ran. The sandbox ("pause")
+# and busybox images are OCI layouts of scripts/mkrootfs.sh's rootfs imported into the k8s.io
+# namespace: no registry. tests/interop/cri/cri.js is the CRI client (Debian has no crictl).
+#
+# The tests are the steps of one pod's life, in order, sharing the pod and its containers (their
+# ids in DIR/ids); each says what the kubelet does at that point.
+#
+# This host, and what the test's CRI configuration does about it:
+#   - no CNI plugins: pods use the host network (network NODE, as hostNetwork: true), which needs
+#     none; containerd reports NetworkReady=false and RunPodSandbox still works;
+#   - no CAP_SYS_RESOURCE: restrict_oom_score_adj = true (the sandbox's -998 cannot be set);
+#   - a hybrid cgroup host (cgroup2 without controllers): the CRI gives every sandbox cpu.shares 2,
+#     which rung refuses there, so where cgroup2 lacks the cpu controller the test sets
+#     disable_cgroup = true (no cgroupsPath, no resources at create; update still calls rung).
+# scripts/test.sh runs it once, against phase 5, after `scripts/deps.sh --interop`.
+
+bats_require_minimum_version 1.5.0
+export BATS_LIB_PATH=${BATS_LIB_PATH:-/usr/lib/bats}
+bats_load_library bats-support
+bats_load_library bats-assert
+
+: "${RUNG:?set RUNG to the phase 5 rung binary, build/phase5-security/rung}"
+REPO_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+export REPO_ROOT
+export ROOTFS_CACHE=${ROOTFS_CACHE:-$REPO_ROOT/build/rootfs}
+load containerd
+
+BUSYBOX=localhost/rung-busybox:1
+PAUSE=localhost/rung-pause:1
+CRI_JS=$REPO_ROOT/tests/interop/cri/cri.js
+
+# cri_skip_reason: why the CRI test cannot run here, or nothing.
+cri_skip_reason() {
+    local r
+    r=$(containerd_skip_reason)
+    [[ -n $r ]] && { echo "$r"; return; }
+    command -v node >/dev/null || { echo "node is not installed (scripts/deps.sh --interop)"; return; }
+    [[ -d $REPO_ROOT/tests/interop/cri/node_modules/@grpc/grpc-js ]] ||
+        echo "the CRI client's npm modules are missing (scripts/deps.sh --interop runs npm ci)"
+}
+
+# doc_stanza RUNG ROOT: the containerd stanza of docs/kubernetes.md, the fenced block after its
+# marker line, with the doc's BinaryName and Root replaced. Fails if the doc lost either.
+doc_stanza() {
+    local doc=$REPO_ROOT/docs/kubernetes.md block
+    block=$(awk '/^<!-- cri.bats loads the block below/ {armed = 1; next}
+                 armed && /^```toml$/ {inside = 1; next}
+                 inside && /^```$/ {exit}
+                 inside {print}' "$doc")
+    [[ $block == *'BinaryName = "/usr/local/bin/rung"'* && $block == *'Root = "/run/rung"'* ]] || {
+        echo "docs/kubernetes.md: the marked containerd stanza has no BinaryName" \
+            "\"/usr/local/bin/rung\" and Root \"/run/rung\" to replace" >&2
+        return 1
+    }
+    block=${block//'BinaryName = "/usr/local/bin/rung"'/"BinaryName = \"$1\""}
+    printf '%s\n' "${block//'Root = "/run/rung"'/"Root = \"$2\""}"
+}
+
+# cri_config DIR: the CRI plugin's table for start_containerd.
+cri_config() {
+    local d=$1 cgroup2 disable=false
+    cgroup2=$(containerd_cgroup2_mount)
+    grep -qw cpu "$cgroup2/cgroup.controllers" 2>/dev/null || disable=true
+    cat <<EOF
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE"
+  restrict_oom_score_adj = true
+  disable_cgroup = $disable
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$d/cni/bin"
+    conf_dir = "$d/cni/conf"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+      Root = "$d/runc"
+EOF
+    doc_stanza "$RUNG" "$d/rung"
+}
+
+setup_file() {
+    [[ -z $(cri_skip_reason) ]] || return 0 # each test skips with the reason
+    CRI_DIR=$(mktemp -d /tmp/rung-cri.XXXXXX)
+    export CRI_DIR
+    mkdir -p "$CRI_DIR/cni/bin" "$CRI_DIR/cni/conf" "$CRI_DIR/logs" "$CRI_DIR/ids"
+    # Where the containers' cgroups are made: the CRI's /k8s.io/<id> when cgroups are on, rung's
+    # own /rung/<id> when disable_cgroup leaves cgroupsPath empty. Each delete removes its own;
+    # stop_containerd removes what a failed run leaves, once empty.
+    printf '%s\n' k8s.io >>"$CRI_DIR/cgroups"
+    start_containerd "$CRI_DIR" "$(cri_config "$CRI_DIR")"
+    import_image "$CRI_DIR" k8s.io "$BUSYBOX"
+    import_pause_image "$CRI_DIR" k8s.io "$PAUSE"
+}
+
+teardown_file() {
+    [[ -n ${CRI_DIR:-} && -d $CRI_DIR ]] || return 0
+    local id
+    # The kubelet's own cleanup first, so the shims delete through rung; then the harness's.
+    for id in $(cri ListPodSandbox | jq -r '.items[].id' 2>/dev/null); do
+        cri StopPodSandbox "{\"pod_sandbox_id\":\"$id\"}" >/dev/null 2>&1
+        cri RemovePodSandbox "{\"pod_sandbox_id\":\"$id\"}" >/dev/null 2>&1
+    done
+    stop_containerd "$CRI_DIR"
+}
+
+setup() {
+    local r
+    r=$(cri_skip_reason)
+    [[ -z $r ]] || skip "$r"
+}
+
+# cri VERB [JSON]: one CRI call to the test's containerd; the reply's JSON on stdout.
+cri() {
+    node "$CRI_JS" --endpoint "unix://$CRI_DIR/containerd.sock" --timeout 60 "$@"
+}
+
+# The pod's config, as the kubelet sends it for a hostNetwork pod (PID per container, IPC shared).
+NS='{"network":"NODE","pid":"CONTAINER","ipc":"POD"}'
+pod_config() {
+    echo '{"metadata":{"name":"web","uid":"6a1d2c3e-rung","namespace":"default","attempt":0},
+           "log_directory":"'"$CRI_DIR/logs"'",
+           "linux":{"security_context":{"namespace_options":'"$NS"'}}}'
+}
+
+# create_container NAME COMMAND_JSON: CreateContainer in the pod; prints the container's id.
+create_container() {
+    local pod req
+    pod=$(<"$CRI_DIR/ids/pod")
+    req='{"pod_sandbox_id":"'"$pod"'","sandbox_config":'"$(pod_config)"',
+          "config":{"metadata":{"name":"'"$1"'","attempt":0},"image":{"image":"'"$BUSYBOX"'"},
+                    "command":'"$2"',"log_path":"'"$1"'.log",
+                    "linux":{"security_context":{"namespace_options":'"$NS"'}}}}'
+    cri CreateContainer "$req" | jq -r .container_id
+}
+
+id_of() { cat "$CRI_DIR/ids/$1"; }
+status_of() { cri ContainerStatus "{\"container_id\":\"$(id_of "$1")\",\"verbose\":true}"; }
+
+# wait_exited NAME: until ContainerStatus says CONTAINER_EXITED (10 s at most).
+wait_exited() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        [[ $(status_of "$1" | jq -r .status.state) == CONTAINER_EXITED ]] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+# The container's namespace link, e.g. ipc:[4026532...], read by ExecSync inside it.
+ns_of() {
+    cri ExecSync "{\"container_id\":\"$(id_of "$1")\",\"cmd\":[\"readlink\",\"/proc/self/ns/$2\"],\"timeout\":30}" |
+        jq -r .stdout
+}
+
+# The state rung keeps for a container of the kubelet's: Root/<containerd namespace>/<id>.
+rung_state() {
+    "$RUNG" --root "$CRI_DIR/rung/k8s.io" state "$1"
+}
+
+# A container that says hello, then runs until SIGTERM, at which it exits 3.
+LONG='["sh","-c","echo hello from rung; trap \"exit 3\" TERM; while :; do sleep 0.1; done"]'
+
+@test "cri: Version and Status answer; RuntimeReady, and NetworkReady false without CNI" {
+    run -0 cri Version '{"version":"v1"}'
+    assert_equal "$(jq -r .runtime_api_version <<<"$output")" v1
+    assert_equal "$(jq -r .runtime_name <<<"$output")" containerd
+    run -0 cri Status
+    assert_equal "$(jq -r '.status.conditions[] | select(.type == "RuntimeReady") | .status' <<<"$output")" true
+    assert_equal "$(jq -r '.status.conditions[] | select(.type == "NetworkReady") | .status' <<<"$output")" false
+    # The images the pod needs are there, imported without a registry.
+    run -0 cri ImageStatus '{"image":{"image":"'"$BUSYBOX"'"}}'
+    assert_equal "$(jq -r '.image.repo_tags[0]' <<<"$output")" "$BUSYBOX"
+}
+
+@test "cri: RunPodSandbox with an unknown runtime handler is refused" {
+    run -1 cri RunPodSandbox '{"config":'"$(pod_config)"',"runtime_handler":"nosuch"}'
+    assert_output --partial 'no runtime for "nosuch" is configured'
+}
+
+@test "cri: RunPodSandbox with runtime_handler rung: the sandbox is rung's, not runc's" {
+    run -0 cri RunPodSandbox '{"config":'"$(pod_config)"',"runtime_handler":"rung"}'
+    pod=$(jq -r .pod_sandbox_id <<<"$output")
+    [[ -n $pod && $pod != null ]]
+    echo "$pod" >"$CRI_DIR/ids/pod"
+    run -0 cri PodSandboxStatus "{\"pod_sandbox_id\":\"$pod\"}"
+    assert_equal "$(jq -r .status.state <<<"$output")" SANDBOX_READY
+    assert_equal "$(jq -r .status.runtime_handler <<<"$output")" rung
+    # rung's state directory for the sandbox's container, under the handler's Root; runc's Root
+    # was never made.
+    run -0 rung_state "$pod"
+    assert_equal "$(jq -r .status <<<"$output")" running
+    [[ ! -e $CRI_DIR/runc ]]
+}
+
+@test "cri: CreateContainer and StartContainer: two containers share the pod's IPC namespace" {
+    pod=$(<"$CRI_DIR/ids/pod")
+    run -0 create_container app "$LONG"
+    echo "$output" >"$CRI_DIR/ids/app"
+    run -0 create_container sidecar '["sleep","3600"]'
+    echo "$output" >"$CRI_DIR/ids/sidecar"
+    for c in app sidecar; do
+        # CreateContainer is containerd's bookkeeping only: rung has no such container yet.
+        # StartContainer runs `rung create`, then `rung start`.
+        assert_equal "$(status_of $c | jq -r .status.state)" CONTAINER_CREATED
+        run -1 rung_state "$(id_of $c)"
+        run -0 cri StartContainer "{\"container_id\":\"$(id_of $c)\"}"
+        run -0 status_of $c
+        assert_equal "$(jq -r .status.state <<<"$output")" CONTAINER_RUNNING
+        # The pid the CRI reports is the one rung recorded.
+        cri_pid=$(jq -r '.info.info | fromjson | .pid' <<<"$output")
+        run -0 rung_state "$(id_of $c)"
+        assert_equal "$(jq -r .status <<<"$output")" running
+        assert_equal "$(jq -r .pid <<<"$output")" "$cri_pid"
+    done
+    # IPC: the pod's, shared by both, not the host's. PID: one namespace per container.
+    # UTS: the host's, as for any host-network pod. Each is read inside the container.
+    app_ipc=$(ns_of app ipc)
+    [[ $app_ipc == ipc:* ]]
+    assert_equal "$(ns_of sidecar ipc)" "$app_ipc"
+    assert_equal "$(ns_of app ipc)" "$(readlink "/proc/$(jq -r .pid <<<"$(rung_state "$pod")")/ns/ipc")"
+    [[ $app_ipc != "$(readlink /proc/self/ns/ipc)" ]]
+    [[ $(ns_of app pid) != "$(ns_of sidecar pid)" ]]
+    assert_equal "$(ns_of app uts)" "$(readlink /proc/self/ns/uts)"
+    # What the container wrote to its stdout is in its CRI log.
+    run -0 cat "$CRI_DIR/logs/app.log"
+    assert_output --regexp ' stdout F hello from rung$'
+}
+
+@test "cri: ExecSync gives the command's stdout, stderr and exit code" {
+    run -0 cri ExecSync "{\"container_id\":\"$(id_of app)\",\"timeout\":30,
+        \"cmd\":[\"sh\",\"-c\",\"echo out; echo err >&2; exit 4\"]}"
+    assert_equal "$(jq -r .stdout <<<"$output")" out
+    assert_equal "$(jq -r .stderr <<<"$output")" err
+    assert_equal "$(jq -r .exit_code <<<"$output")" 4
+}
+
+@test "cri: UpdateContainerResources reaches rung update" {
+    cgroup2=$(containerd_cgroup2_mount)
+    req="{\"container_id\":\"$(id_of app)\",\"linux\":{\"memory_limit_in_bytes\":\"67108864\"}}"
+    if grep -qw memory "$cgroup2/cgroup.controllers" 2>/dev/null; then
+        # A cgroup v2 node: the limit is applied to the container's cgroup.
+        run -0 cri UpdateContainerResources "$req"
+        run -0 cri ExecSync "{\"container_id\":\"$(id_of app)\",\"cmd\":[\"cat\",\"/sys/fs/cgroup/memory.max\"],\"timeout\":30}"
+        assert_equal "$(jq -r .stdout <<<"$output")" 67108864
+    else
+        # This hybrid host: rung refuses what it cannot apply, and says why, through the CRI.
+        run -1 cri UpdateContainerResources "$req"
+        assert_output --partial "rung: update: linux.resources.memory"
+        assert_output --partial "needs the memory controller"
+        # The container runs on, unchanged.
+        assert_equal "$(status_of app | jq -r .status.state)" CONTAINER_RUNNING
+    fi
+}
+
+@test "cri: a container that exits by itself: EXITED with its exit code" {
+    run -0 create_container quitter '["sh","-c","exit 7"]'
+    echo "$output" >"$CRI_DIR/ids/quitter"
+    run -0 cri StartContainer "{\"container_id\":\"$(id_of quitter)\"}"
+    wait_exited quitter
+    run -0 status_of quitter
+    assert_equal "$(jq -r .status.exit_code <<<"$output")" 7
+    assert_equal "$(jq -r .status.reason <<<"$output")" Error
+    run -0 cri RemoveContainer "{\"container_id\":\"$(id_of quitter)\"}"
+    [[ ! -e $CRI_DIR/rung/k8s.io/$(id_of quitter) ]]
+}
+
+@test "cri: StopContainer sends SIGTERM, the exit code is reported; RemoveContainer" {
+    run -0 cri StopContainer "{\"container_id\":\"$(id_of app)\",\"timeout\":10}"
+    run -0 status_of app
+    assert_equal "$(jq -r .status.state <<<"$output")" CONTAINER_EXITED
+    assert_equal "$(jq -r .status.exit_code <<<"$output")" 3
+    run -0 cri RemoveContainer "{\"container_id\":\"$(id_of app)\"}"
+    run -1 cri ContainerStatus "{\"container_id\":\"$(id_of app)\"}"
+    # rung deleted it: its state directory is gone.
+    [[ ! -e $CRI_DIR/rung/k8s.io/$(id_of app) ]]
+}
+
+@test "cri: a container whose start fails: rung's error is the CRI's" {
+    run -0 create_container broken '["/no/such/program"]'
+    echo "$output" >"$CRI_DIR/ids/broken"
+    run -1 cri StartContainer "{\"container_id\":\"$(id_of broken)\"}"
+    assert_output --partial 'OCI runtime create failed: create: init: exec "/no/such/program": No such file or directory'
+    run -0 status_of broken
+    assert_equal "$(jq -r .status.state <<<"$output")" CONTAINER_EXITED
+    assert_equal "$(jq -r .status.reason <<<"$output")" StartError
+    assert_equal "$(jq -r .status.exit_code <<<"$output")" 128
+    [[ $(jq -r .status.message <<<"$output") == *'exec "/no/such/program": No such file or directory'* ]]
+    run -0 cri RemoveContainer "{\"container_id\":\"$(id_of broken)\"}"
+    [[ ! -e $CRI_DIR/rung/k8s.io/$(id_of broken) ]]
+}
+
+@test "cri: StopPodSandbox and RemovePodSandbox: nothing of the pod is left" {
+    pod=$(<"$CRI_DIR/ids/pod")
+    sidecar=$(id_of sidecar)
+    # The kubelet stops a pod with its containers still running: the CRI kills them.
+    run -0 cri StopPodSandbox "{\"pod_sandbox_id\":\"$pod\"}"
+    run -0 cri PodSandboxStatus "{\"pod_sandbox_id\":\"$pod\"}"
+    assert_equal "$(jq -r .status.state <<<"$output")" SANDBOX_NOTREADY
+    assert_equal "$(status_of sidecar | jq -r .status.state)" CONTAINER_EXITED
+    run -0 cri RemovePodSandbox "{\"pod_sandbox_id\":\"$pod\"}"
+    run -0 cri ListPodSandbox
+    assert_equal "$(jq '.items | length' <<<"$output")" 0
+    run -0 cri ListContainers
+    assert_equal "$(jq '.containers | length' <<<"$output")" 0
+    # No state of rung's, no mount of the pod's (its /dev/shm, the rootfs), no cgroup.
+    run -0 find "$CRI_DIR/rung/k8s.io" -mindepth 1
+    assert_output ''
+    run -0 awk -v p="$pod" -v s="$sidecar" 'index($5, p) || index($5, s) {print $5}' /proc/self/mountinfo
+    assert_output ''
+    cgroup2=$(containerd_cgroup2_mount)
+    for id in "$pod" "$sidecar"; do
+        [[ ! -e $cgroup2/rung/$id && ! -e $cgroup2/k8s.io/$id ]]
+    done
+}
