@@ -158,10 +158,11 @@ wait_exited() {
     return 1
 }
 
-# The container's namespace link, e.g. ipc:[4026532...], read by ExecSync inside it.
-ns_of() {
-    cri ExecSync "{\"container_id\":\"$(id_of "$1")\",\"cmd\":[\"readlink\",\"/proc/self/ns/$2\"],\"timeout\":30}" |
-        jq -r .stdout
+# The container's ipc, pid and uts namespace links (ipc:[4026532...] ...), on one line, read by
+# one ExecSync inside it.
+namespaces_of() {
+    local cmd='["sh","-c","echo $(readlink /proc/self/ns/ipc) $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/uts)"]'
+    cri ExecSync "{\"container_id\":\"$(id_of "$1")\",\"timeout\":30,\"cmd\":$cmd}" | jq -r .stdout
 }
 
 # The state rung keeps for a container of the kubelet's: Root/<containerd namespace>/<id>.
@@ -226,13 +227,15 @@ LONG='["sh","-c","echo hello from rung; trap \"exit 3\" TERM; while :; do sleep 
     done
     # IPC: the pod's, shared by both, not the host's. PID: one namespace per container.
     # UTS: the host's, as for any host-network pod. Each is read inside the container.
-    app_ipc=$(ns_of app ipc)
-    [[ $app_ipc == ipc:* ]]
-    assert_equal "$(ns_of sidecar ipc)" "$app_ipc"
-    assert_equal "$(ns_of app ipc)" "$(readlink "/proc/$(jq -r .pid <<<"$(rung_state "$pod")")/ns/ipc")"
+    read -r app_ipc app_pid app_uts <<<"$(namespaces_of app)"
+    read -r side_ipc side_pid side_uts <<<"$(namespaces_of sidecar)"
+    [[ $app_ipc == ipc:* && $app_pid == pid:* && $app_uts == uts:* ]]
+    assert_equal "$side_ipc" "$app_ipc"
+    assert_equal "$app_ipc" "$(readlink "/proc/$(rung_state "$pod" | jq -r .pid)/ns/ipc")"
     [[ $app_ipc != "$(readlink /proc/self/ns/ipc)" ]]
-    [[ $(ns_of app pid) != "$(ns_of sidecar pid)" ]]
-    assert_equal "$(ns_of app uts)" "$(readlink /proc/self/ns/uts)"
+    [[ $app_pid != "$side_pid" ]]
+    assert_equal "$app_uts" "$(readlink /proc/self/ns/uts)"
+    assert_equal "$side_uts" "$app_uts"
     # What the container wrote to its stdout is in its CRI log.
     run -0 cat "$CRI_DIR/logs/app.log"
     assert_output --regexp ' stdout F hello from rung$'
