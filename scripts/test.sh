@@ -6,8 +6,8 @@
 #           the build of every phase with warnings as errors (-DRUNG_WERROR=ON); after the
 #           OCI suites, that no container cgroup is left under the host's cgroup2 /rung
 #   tests   every doctest case of every unit binary that ctest knows (tests/unit), and every
-#           Bats test of tests/oci/*.bats once against each phase present; podman driving
-#           phase 5 (tests/interop, after scripts/deps.sh --interop); and, if
+#           Bats test of tests/oci/*.bats once against each phase present; podman and
+#           containerd driving phase 5 (tests/interop, after scripts/deps.sh --interop); and, if
 #           scripts/vm-test.sh exists, the suites it runs in a pure cgroup v2 VM (booted once)
 # It prints one table row per unit binary, per phase and per VM suite, the skips grouped by
 # reason with a count, and as the very last line
@@ -221,10 +221,20 @@ for b in "$build"/phase5-*/rung; do [[ -x $b ]] && interop_bin=$b; done
 if [[ -f tests/interop/podman.bats && -n $interop_bin ]]; then
     echo "== interop (tests/interop/podman.bats) against ${interop_bin#"$build"/}"
     scripts/deps.sh --interop >"$build/interop-deps.log" 2>&1 ||
-        echo "scripts/deps.sh --interop failed: podman's tests skip (log: $build/interop-deps.log)"
+        echo "scripts/deps.sh --interop failed: the interop tests skip (log: $build/interop-deps.log)"
     tap=$build/interop-podman.tap
     RUNG=$interop_bin bats --tap tests/interop/podman.bats >"$tap" 2>&1
     tap_counts "interop podman" "$tap"
+fi
+
+# ---- interop: containerd drives phase 5 through its runc shim (tests/interop/containerd.bats) --
+# One row, "interop containerd". deps.sh --interop (above) installs containerd; where it could
+# not, each test skips with the reason. The file starts a private containerd of its own.
+if [[ -f tests/interop/containerd.bats && -n $interop_bin ]]; then
+    echo "== interop (tests/interop/containerd.bats) against ${interop_bin#"$build"/}"
+    tap=$build/interop-containerd.tap
+    RUNG=$interop_bin bats --tap tests/interop/containerd.bats >"$tap" 2>&1
+    tap_counts "interop containerd" "$tap"
 fi
 
 # No container's cgroup outlives the suites: each delete removes its own. The parent /rung is

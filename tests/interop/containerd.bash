@@ -122,6 +122,7 @@ containerd_shim_pids() {
         cmdline=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
         [[ $cmdline == *containerd-shim*" -address $d/containerd.sock "* ]] && echo "${p#/proc/}"
     done
+    return 0
 }
 
 # kill_and_wait SIGNAL SECONDS PID...: SIGNAL to each PID, then wait up to SECONDS for them to
@@ -130,7 +131,7 @@ kill_and_wait() {
     local sig=$1 secs=$2 p i
     shift 2
     (($#)) || return 0
-    kill "-$sig" "$@" 2>/dev/null
+    kill "-$sig" "$@" 2>/dev/null || true
     for ((i = 0; i < secs * 10; i++)); do
         for p in "$@"; do kill -0 "$p" 2>/dev/null && break; done
         kill -0 "$p" 2>/dev/null || return 0
@@ -139,28 +140,33 @@ kill_and_wait() {
     return 1
 }
 
-stop_containerd() {
-    local d=${1:?stop_containerd DIR} ns id pid shims f root cg cgroup2
-    [[ -d $d ]] || return 0
-    # The tidy way first: each task killed and deleted through its shim (runtime kill and delete),
-    # each container removed (its snapshot with it).
-    if [[ -S $d/containerd.sock ]]; then
-        for ns in $(ctr_ "$d" namespaces ls -q 2>/dev/null); do
-            for id in $(ctr_ "$d" -n "$ns" tasks ls -q 2>/dev/null); do
-                ctr_ "$d" -n "$ns" tasks rm -f "$id" >/dev/null 2>&1
-            done
-            for id in $(ctr_ "$d" -n "$ns" containers ls -q 2>/dev/null); do
-                ctr_ "$d" -n "$ns" containers rm "$id" >/dev/null 2>&1
-            done
+# containerd_remove_all DIR: the tidy way: in every namespace, each task killed and deleted
+# through its shim (the runtime's kill and delete --force), each container removed (and its
+# snapshot with it).
+containerd_remove_all() {
+    local d=$1 ns id
+    for ns in $(ctr_ "$d" namespaces ls -q 2>/dev/null); do
+        for id in $(ctr_ "$d" -n "$ns" tasks ls -q 2>/dev/null); do
+            ctr_ "$d" -n "$ns" tasks rm -f "$id" >/dev/null 2>&1 || true
         done
-    fi
-    pid=$(cat "$d/containerd.pid" 2>/dev/null)
+        for id in $(ctr_ "$d" -n "$ns" containers ls -q 2>/dev/null); do
+            ctr_ "$d" -n "$ns" containers rm "$id" >/dev/null 2>&1 || true
+        done
+    done
+}
+
+# Safe under bats' errexit: what is already gone is no failure.
+stop_containerd() {
+    local d=${1:?stop_containerd DIR} pid shims f id cg cgroup2
+    [[ -d $d ]] || return 0
+    [[ -S $d/containerd.sock ]] && containerd_remove_all "$d"
+    pid=$(cat "$d/containerd.pid" 2>/dev/null || true)
     if [[ -n $pid ]]; then
-        kill_and_wait TERM 10 "$pid" || kill_and_wait KILL 5 "$pid"
-        wait "$pid" 2>/dev/null
+        kill_and_wait TERM 10 "$pid" || kill_and_wait KILL 5 "$pid" || true
+        wait "$pid" 2>/dev/null || true
     fi
     mapfile -t shims < <(containerd_shim_pids "$d")
-    kill_and_wait TERM 5 "${shims[@]}" || kill_and_wait KILL 5 "${shims[@]}"
+    kill_and_wait TERM 5 "${shims[@]}" || kill_and_wait KILL 5 "${shims[@]}" || true
     # The shims' sockets, in /run/containerd/s (see above): each bundle names its own.
     for f in "$d"/state/io.containerd.runtime.v2.task/*/*/address; do
         [[ -f $f ]] || continue
@@ -169,24 +175,23 @@ stop_containerd() {
         [[ $f == /run/containerd/s/* ]] && rm -f "$f"
     done
     [[ -f $d/made-run-containerd ]] &&
-        rmdir /run/containerd/s /run/containerd/fifo /run/containerd 2>/dev/null
+        { rmdir /run/containerd/s /run/containerd/fifo /run/containerd 2>/dev/null || true; }
     # The last resort for containers a dead shim could not delete: the runtime itself.
-    if [[ -n ${RUNG:-} ]]; then
-        for f in "$d"/rung/*/*/state.json; do
-            [[ -f $f ]] || continue
+    # (The shim gives the runtime --root ROOT/NAMESPACE, so ROOT/NAMESPACE/ID/state.json.)
+    if [[ -n ${RUNG:-} && -d $d/rung ]]; then
+        find "$d/rung" -name state.json | while read -r f; do
             id=${f%/state.json}
-            root=${id%/*}
-            "$RUNG" --root "$root" delete --force "${id##*/}" >/dev/null 2>&1
+            "$RUNG" --root "${id%/*}" delete --force "${id##*/}" >/dev/null 2>&1 || true
         done
     fi
     awk -v t="$d/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
-        while read -r f; do umount -R "$f" 2>/dev/null || umount -l "$f" 2>/dev/null; done
+        while read -r f; do umount -R "$f" 2>/dev/null || umount -l "$f" 2>/dev/null || true; done
     cgroup2=$(containerd_cgroup2_mount)
     if [[ -n $cgroup2 && -f $d/cgroups ]]; then
         # Deepest first, and only what is empty: a cgroup still in use is not the test's to take.
         sort -ru "$d/cgroups" | while read -r cg; do
             [[ -n $cg && -d $cgroup2/$cg ]] || continue
-            find "$cgroup2/$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+            find "$cgroup2/$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
         done
     fi
     rm -rf "$d"
