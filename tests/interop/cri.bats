@@ -31,143 +31,26 @@ bats_load_library bats-assert
 REPO_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 export REPO_ROOT
 export ROOTFS_CACHE=${ROOTFS_CACHE:-$REPO_ROOT/build/rootfs}
-load containerd
-
-BUSYBOX=localhost/rung-busybox:1
-PAUSE=localhost/rung-pause:1
-CRI_JS=$REPO_ROOT/tests/interop/cri/cri.js
-
-# cri_skip_reason: why the CRI test cannot run here, or nothing.
-cri_skip_reason() {
-    local r
-    r=$(containerd_skip_reason)
-    [[ -n $r ]] && { echo "$r"; return; }
-    command -v node >/dev/null || { echo "node is not installed (scripts/deps.sh --interop)"; return; }
-    [[ -d $REPO_ROOT/tests/interop/cri/node_modules/@grpc/grpc-js ]] ||
-        echo "the CRI client's npm modules are missing (scripts/deps.sh --interop runs npm ci)"
-}
-
-# doc_stanza RUNG ROOT: the containerd stanza of docs/kubernetes.md, the fenced block after its
-# marker line, with the doc's BinaryName and Root replaced. Fails if the doc lost either.
-doc_stanza() {
-    local doc=$REPO_ROOT/docs/kubernetes.md block
-    block=$(awk '/^<!-- cri.bats loads the block below/ {armed = 1; next}
-                 armed && /^```toml$/ {inside = 1; next}
-                 inside && /^```$/ {exit}
-                 inside {print}' "$doc")
-    [[ $block == *'BinaryName = "/usr/local/bin/rung"'* && $block == *'Root = "/run/rung"'* ]] || {
-        echo "docs/kubernetes.md: the marked containerd stanza has no BinaryName" \
-            "\"/usr/local/bin/rung\" and Root \"/run/rung\" to replace" >&2
-        return 1
-    }
-    block=${block//'BinaryName = "/usr/local/bin/rung"'/"BinaryName = \"$1\""}
-    printf '%s\n' "${block//'Root = "/run/rung"'/"Root = \"$2\""}"
-}
-
-# cri_config DIR: the CRI plugin's table for start_containerd.
-cri_config() {
-    local d=$1 cgroup2 disable=false
-    cgroup2=$(containerd_cgroup2_mount)
-    grep -qw cpu "$cgroup2/cgroup.controllers" 2>/dev/null || disable=true
-    cat <<EOF
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$PAUSE"
-  restrict_oom_score_adj = true
-  disable_cgroup = $disable
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "$d/cni/bin"
-    conf_dir = "$d/cni/conf"
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-    runtime_type = "io.containerd.runc.v2"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-      Root = "$d/runc"
-EOF
-    doc_stanza "$RUNG" "$d/rung"
-}
+load cri
 
 setup_file() {
     [[ -z $(cri_skip_reason) ]] || return 0 # each test skips with the reason
-    CRI_DIR=$(mktemp -d /tmp/rung-cri.XXXXXX)
-    export CRI_DIR
-    mkdir -p "$CRI_DIR/cni/bin" "$CRI_DIR/cni/conf" "$CRI_DIR/logs" "$CRI_DIR/ids"
-    # Where the containers' cgroups are made: the CRI's /k8s.io/<id> when cgroups are on, rung's
-    # own /rung/<id> when disable_cgroup leaves cgroupsPath empty. Each delete removes its own;
-    # stop_containerd removes what a failed run leaves, once empty.
-    printf '%s\n' k8s.io >>"$CRI_DIR/cgroups"
-    start_containerd "$CRI_DIR" "$(cri_config "$CRI_DIR")"
-    import_image "$CRI_DIR" k8s.io "$BUSYBOX"
-    import_pause_image "$CRI_DIR" k8s.io "$PAUSE"
+    start_cri "$(mktemp -d /tmp/rung-cri.XXXXXX)"
 }
 
 teardown_file() {
-    [[ -n ${CRI_DIR:-} && -d $CRI_DIR ]] || return 0
-    local id
-    # The kubelet's own cleanup first, so the shims delete through rung; then the harness's.
-    for id in $(cri ListPodSandbox | jq -r '.items[].id' 2>/dev/null); do
-        cri StopPodSandbox "{\"pod_sandbox_id\":\"$id\"}" >/dev/null 2>&1
-        cri RemovePodSandbox "{\"pod_sandbox_id\":\"$id\"}" >/dev/null 2>&1
-    done
-    stop_containerd "$CRI_DIR"
+    stop_cri
 }
 
 setup() {
     local r
     r=$(cri_skip_reason)
     [[ -z $r ]] || skip "$r"
+    cri_batch
 }
 
-# cri VERB [JSON]: one CRI call to the test's containerd; the reply's JSON on stdout.
-cri() {
-    node "$CRI_JS" --endpoint "unix://$CRI_DIR/containerd.sock" --timeout 60 "$@"
-}
-
-# The pod's config, as the kubelet sends it for a hostNetwork pod (PID per container, IPC shared).
-NS='{"network":"NODE","pid":"CONTAINER","ipc":"POD"}'
-pod_config() {
-    echo '{"metadata":{"name":"web","uid":"6a1d2c3e-rung","namespace":"default","attempt":0},
-           "log_directory":"'"$CRI_DIR/logs"'",
-           "linux":{"security_context":{"namespace_options":'"$NS"'}}}'
-}
-
-# create_container NAME COMMAND_JSON: CreateContainer in the pod; prints the container's id.
-create_container() {
-    local pod req
-    pod=$(<"$CRI_DIR/ids/pod")
-    req='{"pod_sandbox_id":"'"$pod"'","sandbox_config":'"$(pod_config)"',
-          "config":{"metadata":{"name":"'"$1"'","attempt":0},"image":{"image":"'"$BUSYBOX"'"},
-                    "command":'"$2"',"log_path":"'"$1"'.log",
-                    "linux":{"security_context":{"namespace_options":'"$NS"'}}}}'
-    cri CreateContainer "$req" | jq -r .container_id
-}
-
-id_of() { cat "$CRI_DIR/ids/$1"; }
-status_of() { cri ContainerStatus "{\"container_id\":\"$(id_of "$1")\",\"verbose\":true}"; }
-
-# wait_exited NAME: until ContainerStatus says CONTAINER_EXITED (10 s at most).
-wait_exited() {
-    local i
-    for ((i = 0; i < 50; i++)); do
-        [[ $(status_of "$1" | jq -r .status.state) == CONTAINER_EXITED ]] && return 0
-        sleep 0.2
-    done
-    return 1
-}
-
-# The container's ipc, pid and uts namespace links (ipc:[4026532...] ...), on one line, read by
-# one ExecSync inside it.
-namespaces_of() {
-    local cmd='["sh","-c","echo $(readlink /proc/self/ns/ipc) $(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/uts)"]'
-    cri ExecSync "{\"container_id\":\"$(id_of "$1")\",\"timeout\":30,\"cmd\":$cmd}" | jq -r .stdout
-}
-
-# The state rung keeps for a container of the kubelet's: Root/<containerd namespace>/<id>.
-rung_state() {
-    "$RUNG" --root "$CRI_DIR/rung/k8s.io" state "$1"
+teardown() {
+    cri_batch_end
 }
 
 # A container that says hello, then runs until SIGTERM, at which it exits 3.
@@ -191,10 +74,9 @@ LONG='["sh","-c","echo hello from rung; trap \"exit 3\" TERM; while :; do sleep 
 }
 
 @test "cri: RunPodSandbox with runtime_handler rung: the sandbox is rung's, not runc's" {
-    run -0 cri RunPodSandbox '{"config":'"$(pod_config)"',"runtime_handler":"rung"}'
-    pod=$(jq -r .pod_sandbox_id <<<"$output")
-    [[ -n $pod && $pod != null ]]
-    echo "$pod" >"$CRI_DIR/ids/pod"
+    run -0 run_pod
+    pod=$output
+    [[ $pod =~ ^[0-9a-f]{64}$ ]]
     run -0 cri PodSandboxStatus "{\"pod_sandbox_id\":\"$pod\"}"
     assert_equal "$(jq -r .status.state <<<"$output")" SANDBOX_READY
     assert_equal "$(jq -r .status.runtime_handler <<<"$output")" rung
@@ -208,9 +90,7 @@ LONG='["sh","-c","echo hello from rung; trap \"exit 3\" TERM; while :; do sleep 
 @test "cri: CreateContainer and StartContainer: two containers share the pod's IPC namespace" {
     pod=$(<"$CRI_DIR/ids/pod")
     run -0 create_container app "$LONG"
-    echo "$output" >"$CRI_DIR/ids/app"
     run -0 create_container sidecar '["sleep","3600"]'
-    echo "$output" >"$CRI_DIR/ids/sidecar"
     for c in app sidecar; do
         # CreateContainer is containerd's bookkeeping only: rung has no such container yet.
         # StartContainer runs `rung create`, then `rung start`.
@@ -269,7 +149,6 @@ LONG='["sh","-c","echo hello from rung; trap \"exit 3\" TERM; while :; do sleep 
 
 @test "cri: a container that exits by itself: EXITED with its exit code" {
     run -0 create_container quitter '["sh","-c","exit 7"]'
-    echo "$output" >"$CRI_DIR/ids/quitter"
     run -0 cri StartContainer "{\"container_id\":\"$(id_of quitter)\"}"
     wait_exited quitter
     run -0 status_of quitter
@@ -292,7 +171,6 @@ LONG='["sh","-c","echo hello from rung; trap \"exit 3\" TERM; while :; do sleep 
 
 @test "cri: a container whose start fails: rung's error is the CRI's" {
     run -0 create_container broken '["/no/such/program"]'
-    echo "$output" >"$CRI_DIR/ids/broken"
     run -1 cri StartContainer "{\"container_id\":\"$(id_of broken)\"}"
     assert_output --partial 'OCI runtime create failed: create: init: exec "/no/such/program": No such file or directory'
     run -0 status_of broken
