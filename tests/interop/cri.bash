@@ -144,10 +144,10 @@ pod_config() {
            "linux":{"security_context":{"namespace_options":'"$NS"'}}}'
 }
 
-# create_container NAME COMMAND_JSON [RESOURCES_JSON]: CreateContainer in the pod, with
+# cri_container NAME COMMAND_JSON [RESOURCES_JSON]: CreateContainer in the pod, with
 # RESOURCES_JSON as its LinuxContainerResources (the kubelet's requests and limits); prints the
 # container's id and keeps it in DIR/ids/NAME.
-create_container() {
+cri_container() {
     local pod req reply
     pod=$(<"$CRI_DIR/ids/pod")
     req='{"pod_sandbox_id":"'"$pod"'","sandbox_config":'"$(pod_config)"',
@@ -171,14 +171,13 @@ run_pod() {
 id_of() { cat "$CRI_DIR/ids/$1"; }
 status_of() { cri ContainerStatus "{\"container_id\":\"$(id_of "$1")\",\"verbose\":true}"; }
 
-# wait_exited NAME: until ContainerStatus says CONTAINER_EXITED (10 s at most).
+# wait_exited NAME [SECONDS]: until ContainerStatus says CONTAINER_EXITED (10 s at most).
 wait_exited() {
-    local i
-    for ((i = 0; i < 50; i++)); do
-        [[ $(status_of "$1" | jq -r .status.state) == CONTAINER_EXITED ]] && return 0
+    local deadline=$((SECONDS + ${2:-10}))
+    until [[ $(status_of "$1") == *'"state":"CONTAINER_EXITED"'* ]]; do
+        ((SECONDS < deadline)) || return 1
         sleep 0.2
     done
-    return 1
 }
 
 # The container's ipc, pid and uts namespace links (ipc:[4026532...] ...), on one line, read by

@@ -89,8 +89,8 @@ LONG='["sh","-c","echo hello from rung; trap \"exit 3\" TERM; while :; do sleep 
 
 @test "cri: CreateContainer and StartContainer: two containers share the pod's IPC namespace" {
     pod=$(<"$CRI_DIR/ids/pod")
-    run -0 create_container app "$LONG"
-    run -0 create_container sidecar '["sleep","3600"]'
+    run -0 cri_container app "$LONG"
+    run -0 cri_container sidecar '["sleep","3600"]'
     for c in app sidecar; do
         # CreateContainer is containerd's bookkeeping only: rung has no such container yet.
         # StartContainer runs `rung create`, then `rung start`.
@@ -148,7 +148,7 @@ LONG='["sh","-c","echo hello from rung; trap \"exit 3\" TERM; while :; do sleep 
 }
 
 @test "cri: a container that exits by itself: EXITED with its exit code" {
-    run -0 create_container quitter '["sh","-c","exit 7"]'
+    run -0 cri_container quitter '["sh","-c","exit 7"]'
     run -0 cri StartContainer "{\"container_id\":\"$(id_of quitter)\"}"
     wait_exited quitter
     run -0 status_of quitter
@@ -170,7 +170,7 @@ LONG='["sh","-c","echo hello from rung; trap \"exit 3\" TERM; while :; do sleep 
 }
 
 @test "cri: a container whose start fails: rung's error is the CRI's" {
-    run -0 create_container broken '["/no/such/program"]'
+    run -0 cri_container broken '["/no/such/program"]'
     run -1 cri StartContainer "{\"container_id\":\"$(id_of broken)\"}"
     assert_output --partial 'OCI runtime create failed: create: init: exec "/no/such/program": No such file or directory'
     run -0 status_of broken
