@@ -129,10 +129,12 @@ cri_batch() {
     eval "exec ${CRI_NODE[1]}>&- ${CRI_NODE[0]}<&-"
 }
 
-# cri_batch_end: its stdin closed, cri.js ends once the last call is answered.
+# cri_batch_end: the end of that node, by its pid (a daemon started after cri_batch holds a
+# copy of its stdin, so closing ours is no end of file).
 cri_batch_end() {
     [[ -n ${CRI_BATCH_IN:-} ]] || return 0
     exec {CRI_BATCH_IN}>&- {CRI_BATCH_OUT}<&-
+    kill "$CRI_BATCH_PID" 2>/dev/null || true
     wait "$CRI_BATCH_PID" 2>/dev/null || true
     unset CRI_BATCH_IN CRI_BATCH_OUT CRI_BATCH_PID
 }
