@@ -34,7 +34,7 @@ cri_skip_reason() {
 # marker line, with the doc's BinaryName and Root replaced. Fails if the doc lost either.
 doc_stanza() {
     local doc=$REPO_ROOT/docs/kubernetes.md block
-    block=$(awk '/^<!-- cri.bats loads the block below/ {armed = 1; next}
+    block=$(awk '/^<!-- tests\/interop\/cri.bash loads the fenced block below/ {armed = 1; next}
                  armed && /^```toml$/ {inside = 1; next}
                  inside && /^```$/ {exit}
                  inside {print}' "$doc")
