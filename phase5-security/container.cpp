@@ -477,7 +477,12 @@ void kill_container(const std::string& root, const std::string& id, int sig, boo
     State st = dir.read_state();
     if (all) return signal_all(st, sig);
     auto pidfd = open_init(st);
-    if (!pidfd) wrong_status(id, Status::stopped, "only a created or running one can be signalled");
+    // "container not running" are runc's words, which containerd's shim looks for: they tell it
+    // the process has already exited (not found, which the CRI's StopContainer accepts), not
+    // that the kill failed.
+    if (!pidfd)
+        wrong_status(id, Status::stopped,
+                     "only a created or running one can be signalled (container not running)");
     log::trace("rung", "runtime.md: Kill", "pidfd_send_signal(", st.pid, ", ",
                sys::signal_name(sig), ")");
     sys::pidfd_send_signal(pidfd->get(), sig, st.pid);

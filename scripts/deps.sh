@@ -8,8 +8,8 @@
 #   slirp4netns  rootless podman's default network (the tests use --network none, but podman
 #                wants it there); the tests use the vfs storage driver, so no fuse-overlayfs
 #   containerd   containerd, ctr and containerd-shim-runc-v2 (tests/interop/containerd.bats
-#                and cri.bats start a private containerd of their own; the package's service is
-#                never used: see below)
+#                and cri.bats start a private containerd of their own, with its own config and
+#                sockets; the package's service is never used: see the end)
 #   nodejs npm   only where `node` or `npm` is missing: tests/interop/cri/cri.js, the CRI client
 #                of cri.bats (Debian has no crictl), runs on Node; then `npm ci` installs its
 #                pinned modules (@grpc/grpc-js, @grpc/proto-loader: package-lock.json) into
@@ -45,6 +45,14 @@ install_missing() {
     apt_get() { apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"; }
     apt_get update
     apt_get install --no-install-recommends "${missing[@]}"
+
+    # Debian's containerd ships only a systemd unit. Where systemd runs, installing the package
+    # starts it and enables it at boot: a daemon nobody asked for, on the host's /run/containerd.
+    # If this script installed it, it stops and disables it again.
+    if [[ " ${missing[*]} " == *" containerd "* && -d /run/systemd/system ]]; then
+        echo "deps.sh: stopping and disabling containerd.service (the tests start their own)"
+        systemctl disable --now containerd.service
+    fi
 }
 ((${#missing[@]} == 0)) || install_missing
 

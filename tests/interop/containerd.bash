@@ -14,6 +14,11 @@
 #   import_pause_image DIR NAMESPACE NAME
 #                                       the same rootfs as a sandbox ("pause") image
 #
+# EXTRA_TOML is appended to the config as it is: tables only, none of those written here
+# ([grpc], [ttrpc], [debug], [metrics], [plugins."io.containerd.internal.v1.opt"]). A
+# [plugins."io.containerd.grpc.v1.cri"] table in it turns the CRI plugin on, which then also
+# needs its containerd.default_runtime_name to name a runtime the table configures.
+#
 # Layout of DIR: config.toml, containerd.log, containerd.pid, containerd.sock (grpc),
 # containerd.sock.ttrpc, root/ (content, snapshots, metadata), state/ (the shims' bundles,
 # under state/io.containerd.runtime.v2.task/NAMESPACE/ID), tmp/, opt/, and, by convention, the
@@ -117,24 +122,36 @@ ctr_() {
 
 # containerd_shim_pids DIR: the shims this containerd started (each is given its address).
 containerd_shim_pids() {
-    local d=$1 p cmdline
+    local d=$1 p args
     for p in /proc/[0-9]*; do
-        cmdline=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-        [[ $cmdline == *containerd-shim*" -address $d/containerd.sock "* ]] && echo "${p#/proc/}"
+        # (a builtin read, no fork per process: the scan stays fast on a loaded host)
+        mapfile -d '' args 2>/dev/null <"$p/cmdline" || continue
+        [[ ${args[0]:-} == *containerd-shim* && " ${args[*]} " == *" -address $d/containerd.sock "* ]] &&
+            echo "${p#/proc/}"
     done
     return 0
+}
+
+# containerd_pid_alive PID: PID runs, and is not a zombie. A shim is a daemon, whose parent is
+# pid 1 once it exits: how soon pid 1 reaps it is not the test's to decide.
+containerd_pid_alive() {
+    local stat
+    read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+    stat=${stat##*) }
+    [[ ${stat:0:1} != Z ]]
 }
 
 # kill_and_wait SIGNAL SECONDS PID...: SIGNAL to each PID, then wait up to SECONDS for them to
 # be gone. Returns 1 if some are still there.
 kill_and_wait() {
-    local sig=$1 secs=$2 p i
+    local sig=$1 secs=$2 p i left
     shift 2
     (($#)) || return 0
     kill "-$sig" "$@" 2>/dev/null || true
     for ((i = 0; i < secs * 10; i++)); do
-        for p in "$@"; do kill -0 "$p" 2>/dev/null && break; done
-        kill -0 "$p" 2>/dev/null || return 0
+        left=0
+        for p in "$@"; do containerd_pid_alive "$p" && left=1; done
+        ((left)) || return 0
         sleep 0.1
     done
     return 1
@@ -220,7 +237,8 @@ import_image() {
 # Its one job is to hold the pod's namespaces until it is killed, as registry.k8s.io/pause does.
 # busybox's sleep does that: it is static, sleeps without end, and as pid 1 of the pod's pid
 # namespace it ignores the signals it has no handler for, so it ends at the SIGKILL with which
-# the CRI stops a sandbox (pause itself exits at SIGTERM or SIGINT too; the CRI never relies on it).
+# the CRI's StopPodSandbox stops a sandbox (pause itself also exits at SIGTERM or SIGINT; the
+# CRI never sends them to a sandbox).
 import_pause_image() {
     import_image "$1" "$2" "$3" /bin/sleep 2147483647
 }
