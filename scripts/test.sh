@@ -6,9 +6,10 @@
 #           the build of every phase with warnings as errors (-DRUNG_WERROR=ON); after the
 #           OCI suites, that no container cgroup is left under the host's cgroup2 /rung
 #   tests   every doctest case of every unit binary that ctest knows (tests/unit), and every
-#           Bats test of tests/oci/*.bats once against each phase present; podman and
-#           containerd driving phase 5 (tests/interop, after scripts/deps.sh --interop); and, if
-#           scripts/vm-test.sh exists, the suites it runs in a pure cgroup v2 VM (booted once)
+#           Bats test of tests/oci/*.bats once against each phase present; podman, containerd
+#           and containerd's CRI driving phase 5 (tests/interop, after scripts/deps.sh
+#           --interop); and, if scripts/vm-test.sh exists, the suites it runs in a pure
+#           cgroup v2 VM (booted once)
 # It prints one table row per unit binary, per phase and per VM suite, the skips grouped by
 # reason with a count, and as the very last line
 #   N passed, N failed, N skipped
@@ -235,6 +236,17 @@ if [[ -f tests/interop/containerd.bats && -n $interop_bin ]]; then
     tap=$build/interop-containerd.tap
     RUNG=$interop_bin bats --tap tests/interop/containerd.bats >"$tap" 2>&1
     tap_counts "interop containerd" "$tap"
+fi
+
+# ---- interop: the CRI, as the kubelet drives it (tests/interop/cri.bats) ----------------------
+# One row, "interop cri": containerd's CRI plugin runs pods with runtime handler rung, through
+# the same shim; the client is tests/interop/cri/cri.js, whose npm modules deps.sh --interop
+# (above) installs. Where containerd, node or the modules are missing, each test skips, saying so.
+if [[ -f tests/interop/cri.bats && -n $interop_bin ]]; then
+    echo "== interop (tests/interop/cri.bats) against ${interop_bin#"$build"/}"
+    tap=$build/interop-cri.tap
+    RUNG=$interop_bin bats --tap tests/interop/cri.bats >"$tap" 2>&1
+    tap_counts "interop cri" "$tap"
 fi
 
 # No container's cgroup outlives the suites: each delete removes its own. The parent /rung is
