@@ -726,6 +726,11 @@ void Cgroup::enable(const std::set<std::string>& controllers) const {
             try {
                 write_value(dir, "cgroup.subtree_control", "+" + c);
             } catch (Error& e) {
+                // Rootless: an ancestor above the delegated cgroup is not the caller's to change.
+                if (e.err() == EACCES || e.err() == EPERM)
+                    throw Error("the " + c + " controller is not delegated: " + quote(dir) +
+                                " does not enable it for its children (cgroup.subtree_control: \"" +
+                                join(enabled) + "\"), and only its owner may");
                 if (e.err() == EBUSY && !a.empty())
                     e.add_context("cannot delegate " + c + ": " + quote(dir) +
                                   " holds processes, and cgroup v2 lets only a cgroup without "

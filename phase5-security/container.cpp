@@ -59,25 +59,33 @@ void make_exec_fifo(const ContainerDir& dir, const NamespacePlan& plan) {
     open_fifo_to_user_namespace(dir.path(), dir.fifo_path(), plan);
 }
 
+std::string current_user();
+
 // config-linux.md, "Control groups": the cgroup exists before init does, so that clone3 can start
 // init in it. The state names it first: a create killed at any step from here on leaves a record
 // that `delete --force` finds. A cgroup that was there before (and is unfit, or is not ours) is
 // not recorded as ours once create() refused it.
-// Rootless (runc's rule): a user who may not make the cgroup, and asks for no resources, runs the
-// container without one of its own; it stays in the caller's, and `delete` kills it by its init.
-// "root" of a user namespace is such a user (rootless podman runs the runtime as uid 0 of its
-// own).
+// Rootless (runc's rule): a user who may make the cgroup (inside one delegated to it) gets it, with
+// the limits its delegated controllers allow; one who may not, and asks for no resources, runs
+// the container without one of its own: it stays in the caller's, `delete` kills it by its init,
+// and pause, ps, update and events have nothing to act on. A limit without a cgroup is an error
+// (OCI: a property the runtime cannot apply fails create).
 void make_cgroup(const ContainerDir& dir, State& st, CgroupPlan& cg) {
     st.cgroup = cg.cgroup.path();
     st.cgroups_created = cg.cgroup.missing();
     dir.write_state(st);
     try {
         st.cgroups_created = cg.cgroup.create(cgroups::controllers_of(cg.writes));
-    } catch (const Error& e) {
+    } catch (Error& e) {
         st.cgroup.clear();
         st.cgroups_created.clear();
         bool denied = e.err() == EACCES || e.err() == EPERM || e.err() == EROFS;
-        if ((::geteuid() == 0 && !in_user_namespace()) || !cg.writes.empty() || !denied) throw;
+        if (!rootless_runtime() || !denied) throw;
+        if (!cg.writes.empty())
+            throw e.add_context("rootless: " + cg.writes.front().property +
+                                " needs a cgroup, and none is delegated to " + current_user() +
+                                " (run rung in a delegated cgroup: systemd-run --user --scope; "
+                                "scripts/doctor.sh checks)");
         log::trace("rung", "runc: rootless, no cgroup delegated", e.what(),
                    ": the container has no cgroup of its own");
         cg.none = true;
@@ -185,14 +193,22 @@ void apply_resources(const CgroupPlan& cg) {
 // container's /dev, so that its first mknod is already decided by it. A rootless container
 // without a cgroup has no filter (as runc: there is no cgroup to attach it to); in its user
 // namespace mknod is refused anyway, and a device bound from the host keeps the host's modes.
+// Rootless with a delegated cgroup, the filter is tried, and EPERM ignored as runc does: attaching
+// a BPF program needs CAP_SYS_ADMIN (or CAP_BPF) over the host's user namespace.
 void apply_device_filter(const CgroupPlan& cg) {
     if (cg.none) {
         log::trace("rung", "config-linux.md: Allowed Device Listing",
                    "rootless, no cgroup: no device filter");
         return;
     }
-    with_context("linux.resources.devices",
-                 [&] { devices::replace_program(cg.cgroup.dir(), cg.devices); });
+    try {
+        with_context("linux.resources.devices",
+                     [&] { devices::replace_program(cg.cgroup.dir(), cg.devices); });
+    } catch (const Error& e) {
+        if (!rootless_runtime() || e.err() != EPERM) throw;
+        log::trace("rung", "runc: rootless, devices errors are ignored", e.what(),
+                   ": no device filter");
+    }
 }
 
 // What the runtime does to init from outside, between clone and "go", while init waits and has

@@ -5,6 +5,7 @@
 #include "lsm.hpp"
 #include "mount_options.hpp"
 #include "rlimits.hpp"
+#include "rootfs.hpp"
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -117,10 +118,16 @@ void check_process(const Process& p, const std::string& where) {
     check_process_labels(p, where);
 }
 
+// Rootless, runc's default: without a cgroupsPath, the container's cgroup is `<id>` next to the
+// caller's own (resolve_path takes a relative path under the parent of the caller's cgroup), not
+// /rung/<id>, which only root may make. A cgroup delegated to the user (systemd's user@.service,
+// Delegate=yes) holds the caller's own in a child of it (a scope), so the container lands in the
+// delegated one, beside the caller's.
 std::string cgroup_path_of(const Spec& spec, const std::string& id) {
     std::string own = cgroups::own_cgroup(read_file("/proc/self/cgroup"));
-    return with_context("config.json",
-                        [&] { return cgroups::resolve_path(spec.linux.cgroups_path, id, own); });
+    std::optional<std::string> path = spec.linux.cgroups_path;
+    if ((!path || path->empty()) && rootless_runtime()) path = id;
+    return with_context("config.json", [&] { return cgroups::resolve_path(path, id, own); });
 }
 
 CgroupPlan plan_cgroup(const Spec& spec, const std::string& id) {

@@ -113,6 +113,10 @@ bool in_user_namespace() {
     }
 }
 
+bool rootless_runtime() {
+    return ::geteuid() != 0 || in_user_namespace();
+}
+
 namespace {
 
 // config-linux.md "rootfsPropagation", the part applied before pivot_root: slave for "slave" and
@@ -206,7 +210,11 @@ void mount_one(int root, const Mount& m) {
                        "config.md: mounts");
         } catch (const Error& e) {
             bool host_bound = type == "sysfs" || type == "cgroup2";
-            if (!host_bound || e.err() != EPERM || !in_user_namespace()) throw;
+            // EBUSY, as runc takes it: the destination is the root of a mount of this very
+            // cgroup2 already (the host's, under a /sys bound recursively, on a unified host),
+            // and the kernel refuses the same filesystem twice on one mount point.
+            bool busy = type == "cgroup2" && e.err() == EBUSY;
+            if (!host_bound || (e.err() != EPERM && !busy) || !in_user_namespace()) throw;
             bind_host(root, m, target.get(), o.flags);
         }
         if (o.propagation != 0 || o.attr_set != 0 || o.attr_clr != 0)

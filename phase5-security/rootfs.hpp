@@ -54,4 +54,9 @@ void finish_rootfs(const Spec& spec);
 // userns.RunningInUserNS). False where it cannot be read.
 bool in_user_namespace();
 
+// The runtime runs without root's privileges over the host: as a user other than root, or as any
+// user of a user namespace other than the host's (rootless podman runs it as uid 0 of its own).
+// Such a runtime has a cgroup only inside one delegated to it.
+bool rootless_runtime();
+
 } // namespace rung

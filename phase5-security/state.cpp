@@ -345,7 +345,12 @@ std::vector<std::string> list_ids(const std::string& root) {
 }
 
 cgroups::Cgroup container_cgroup(const State& s) {
-    // Never the hierarchy's root: update or exec would act on the host's top cgroup.
+    // Never the hierarchy's root: update or exec would act on the host's top cgroup. A container
+    // with an init and no cgroup was made rootless where none was delegated (container.cpp).
+    if (s.cgroup.empty() && s.pid > 0)
+        throw Error("container " + quote(s.id) +
+                    " runs rootless without a cgroup (none was delegated to " + s.owner +
+                    "): there is none to freeze, list, update or watch");
     if (s.cgroup.empty()) throw Error("container " + quote(s.id) + ": state.json names no cgroup");
     return cgroups::Cgroup(cgroups::find_hierarchy(), s.cgroup);
 }

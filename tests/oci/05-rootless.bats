@@ -4,55 +4,17 @@
 
 load helpers
 load bundle
+load rootless
 
 setup() {
     require_phase 5
     setup_bundle
-    # A user of this test alone: useradd picks a free uid, and /etc/subuid gets a range we choose.
-    RL_USER=rungrl$$t$BATS_TEST_NUMBER
-    useradd -M -d /nonexistent -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RL_USER"
-    RL_UID=$(id -u "$RL_USER")
-    RL_GID=$(id -g "$RL_USER")
-    RL_SUB=$((400000 + BATS_TEST_NUMBER * 70000))
-    echo "$RL_USER:$RL_SUB:65536" >>/etc/subuid
-    echo "$RL_USER:$RL_SUB:65536" >>/etc/subgid
-    XDG=$BATS_TEST_TMPDIR/xdg
-    # shellcheck disable=SC2034 # ROOT is where assert_clean looks for a state directory left
-    ROOT=$XDG/rung
-    mkdir -p "$XDG"
-    rm -f "$BUNDLE/config.json"
-    chown -R "$RL_UID:$RL_GID" "$BUNDLE" "$XDG"
-    local d=$BUNDLE
-    while [[ $d != / ]]; do
-        [[ $(stat -c %A "$d") == *x ]] || chmod o+x "$d"
-        d=$(dirname "$d")
-    done
+    rootless_user
 }
 
 teardown() {
-    if [[ -n ${RL_USER:-} ]]; then
-        local id
-        for id in $(as_user list -q 2>/dev/null); do
-            as_user delete --force "$id" >/dev/null 2>&1 || true
-        done
-        sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
-        userdel "$RL_USER" 2>/dev/null || true
-    fi
+    rootless_cleanup
     teardown_bundle
-}
-
-# as_user ARGS...: rung ARGS as the test's user, with its own XDG_RUNTIME_DIR and no --root.
-as_user() {
-    setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
-        env XDG_RUNTIME_DIR="$XDG" "$RUNG" --log "$XDG/rung.log" "$@"
-}
-
-# rootless_spec CMD...: `spec --rootless` as the user, without a terminal, running CMD.
-rootless_spec() {
-    as_user spec --rootless --bundle "$BUNDLE"
-    local args
-    args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .)
-    update_config --argjson a "$args" '.process.terminal = false | .process.args = $a'
 }
 
 @test "rootless: spec --rootless maps the caller to root, and the user runs it" {
@@ -130,4 +92,123 @@ rootless_spec() {
     one_line
     assert_output --partial "/etc/subuid has no range for $RL_USER"
     assert_clean nosubuid
+}
+
+@test "rootless: in a cgroup delegated to the user, the container's cgroup is a child of it" {
+    delegate_cgroup
+    rootless_spec sleep 1000
+    # A limit with no controller to need (a core cgroup v2 file) is applied there too.
+    update_config '.linux.resources = {unified: {"cgroup.max.descendants": "7"}}'
+    as_user_in_cgroup create --bundle "$BUNDLE" rl >/dev/null 2>&1 </dev/null
+    as_user_in_cgroup start rl
+    local pid
+    pid=$(as_user state rl | jq .pid)
+    # Beside the caller's own cgroup (RL_CG/shell), as runc places a rootless container.
+    assert_equal "$(grep '^0::' "/proc/$pid/cgroup")" "0::$RL_CG/rl"
+    assert_equal "$(stat -c %u "$RL_CGDIR/rl")" "$RL_UID"
+    assert_equal "$(cat "$RL_CGDIR/rl/cgroup.max.descendants")" 7
+    # cgroup.freeze is core: pause and resume work without a controller.
+    as_user_in_cgroup pause rl
+    assert_equal "$(as_user state rl | jq -r .status)" paused
+    assert_equal "$(cat "$RL_CGDIR/rl/cgroup.freeze")" 1
+    as_user_in_cgroup resume rl
+    assert_equal "$(as_user state rl | jq -r .status)" running
+    as_user_in_cgroup exec --detach rl sleep 1001
+    run as_user ps --format json rl
+    assert_success
+    assert_equal "$(jq length <<<"$output")" 2
+    assert_equal "$(jq --argjson p "$pid" 'index($p) != null' <<<"$output")" true
+    as_user kill --all rl KILL
+    wait_for process_gone "$pid" || fail "init $pid outlived kill --all"
+    assert_equal "$(cat "$RL_CGDIR/rl/cgroup.procs")" ""
+    as_user delete rl
+    [[ ! -e $RL_CGDIR/rl ]] || fail "delete left $RL_CGDIR/rl"
+    # The caller's own cgroup is left as it was.
+    [[ -d $RL_CGDIR/shell ]] || fail "delete removed the caller's cgroup"
+    # doctor.sh, from the same place, finds the cgroup delegated.
+    run in_user_cgroup "$REPO_ROOT/scripts/doctor.sh"
+    assert_success
+    assert_line --regexp "^ok    cgroup_delegated: $RL_CGDIR is $RL_USER's, controllers: "
+}
+
+@test "rootless: an absolute cgroupsPath inside the delegated cgroup is used, and run removes it" {
+    delegate_cgroup
+    rootless_spec sh -c 'grep ^0:: /proc/self/cgroup'
+    # Without a cgroup namespace, the container sees where it is on the host's hierarchy.
+    update_config --arg p "$RL_CG/abs" '.linux.cgroupsPath = $p
+        | .linux.namespaces |= map(select(.type != "cgroup"))'
+    run as_user_in_cgroup run --bundle "$BUNDLE" rl
+    assert_success
+    assert_output "0::$RL_CG/abs"
+    [[ ! -e $RL_CGDIR/abs ]] || fail "run left $RL_CGDIR/abs"
+}
+
+@test "rootless: with no cgroup delegated, a limit is an error, and pause, ps, update and events say why" {
+    rootless_spec sleep 1000
+    update_config '.linux.resources = {unified: {"cgroup.max.descendants": "7"}}'
+    run_to_file as_user create --bundle "$BUNDLE" lim
+    assert_failure
+    one_line
+    assert_output --regexp "^rung: create: rootless: linux\.resources\.unified\.cgroup\.max\.descendants needs a cgroup, and none is delegated to $RL_USER \(.*\): .*Permission denied$"
+    assert_clean lim
+    # Without limits the container runs, with no cgroup of its own.
+    update_config 'del(.linux.resources)'
+    as_user create --bundle "$BUNDLE" rl >/dev/null 2>&1 </dev/null
+    local cmd
+    for cmd in pause ps "events --stats" "update --pids-limit 10"; do
+        # shellcheck disable=SC2086 # cmd is a command and its flags
+        run as_user $cmd rl
+        assert_failure
+        one_line
+        assert_output "rung: ${cmd%% *}: container \"rl\" runs rootless without a cgroup (none was delegated to $RL_USER): there is none to freeze, list, update or watch"
+    done
+    # kill --all and delete --force signal its init instead.
+    local pid
+    pid=$(as_user state rl | jq .pid)
+    as_user kill --all rl KILL
+    wait_for process_gone "$pid" || fail "init $pid outlived kill --all"
+    as_user delete rl
+    run as_user list -q
+    assert_output ""
+}
+
+# doctor USER ARGS...: scripts/doctor.sh as USER's own check, with its own XDG_RUNTIME_DIR.
+doctor_as_user() {
+    setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
+        env USER="$RL_USER" XDG_RUNTIME_DIR="$XDG" "$REPO_ROOT/scripts/doctor.sh" "$@"
+}
+
+@test "doctor: root and the user pass every required check, a line each" {
+    run "$REPO_ROOT/scripts/doctor.sh" root
+    assert_success
+    refute_output --partial FAIL
+    assert_line --regexp '^ok    subuid: root maps any id'
+    assert_line --regexp '^ok    newuidmap: .*/newuidmap is setuid root$'
+    assert_line --regexp '^ok    cgroup2: cgroup2 at /sys/fs/cgroup'
+    # One line per check, in CHECKS' order.
+    assert_equal "$(awk '{sub(/:$/, "", $2); print $2}' <<<"$output" | tr '\n' ' ')" \
+        "userns subuid subgid newuidmap newgidmap runtime_dir cgroup2 cgroup_delegated busybox "
+    run doctor_as_user
+    assert_success
+    refute_output --partial FAIL
+    assert_line "ok    subuid: $RL_USER has 65536 ids from $RL_SUB in /etc/subuid"
+    assert_line "ok    subgid: $RL_USER has 65536 ids from $RL_SUB in /etc/subgid"
+    assert_line "ok    runtime_dir: XDG_RUNTIME_DIR=$XDG is writable: state in $XDG/rung"
+    # The user's shell is in no cgroup of its own here: a warning, and still exit 0.
+    assert_line --regexp "^warn  cgroup_delegated: .* is not delegated to $RL_USER: .*; fix: "
+}
+
+@test "doctor: a missing subuid range and no XDG_RUNTIME_DIR each FAIL, with the fix" {
+    sed -i "/^$RL_USER:/d" /etc/subuid
+    run setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
+        env -u XDG_RUNTIME_DIR USER="$RL_USER" "$REPO_ROOT/scripts/doctor.sh"
+    assert_failure 1
+    assert_line "FAIL  subuid: /etc/subuid has no range for $RL_USER; fix: as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $RL_USER"
+    assert_line "ok    subgid: $RL_USER has 65536 ids from $RL_SUB in /etc/subgid"
+    assert_line --regexp '^FAIL  runtime_dir: XDG_RUNTIME_DIR is not set; fix: '
+    # Root checking the user finds the same range missing, and no /run/user/UID of the user's.
+    run "$REPO_ROOT/scripts/doctor.sh" "$RL_USER"
+    assert_failure 1
+    assert_line --regexp "^FAIL  subuid: /etc/subuid has no range for $RL_USER"
+    assert_line --regexp "^FAIL  runtime_dir: /run/user/$RL_UID does not exist or is not $RL_USER's"
 }
