@@ -3,13 +3,9 @@
 # docs/troubleshooting.md: a chroot and an initramfs root are made for real, in a private mount
 # namespace. tests/oci/05-rootless.bats tests the rootless checks.
 
-bats_require_minimum_version 1.5.0
-export BATS_LIB_PATH=${BATS_LIB_PATH:-/usr/lib/bats}
-bats_load_library bats-support
-bats_load_library bats-assert
+load helpers
 
 setup() {
-    REPO_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     DOCTOR=$REPO_ROOT/scripts/doctor.sh
     ((EUID == 0)) || skip "the chroot and the ramfs root need root"
 }

@@ -4,13 +4,9 @@
 # binary, which is where lab-start leaves a learner). Needs root and the builds of every phase
 # in BUILD_DIR (scripts/test.sh runs it after building them).
 
-bats_require_minimum_version 1.5.0
-export BATS_LIB_PATH=${BATS_LIB_PATH:-/usr/lib/bats}
-bats_load_library bats-support
-bats_load_library bats-assert
+load helpers
 
 setup() {
-    REPO_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     BUILD=${BUILD_DIR:-$REPO_ROOT/build}
     export ROOTFS_CACHE=${ROOTFS_CACHE:-$BUILD/rootfs}
     LC=$REPO_ROOT/scripts/lab-check.sh

@@ -2,13 +2,9 @@
 # scripts/phase-diff: the summary and the diff between any two phases. Needs no root and no
 # build: it reads the phase directories only.
 
-bats_require_minimum_version 1.5.0
-export BATS_LIB_PATH=${BATS_LIB_PATH:-/usr/lib/bats}
-bats_load_library bats-support
-bats_load_library bats-assert
+load helpers
 
 setup() {
-    REPO_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     PD=$REPO_ROOT/scripts/phase-diff
     PHASES=()
     local d
