@@ -40,6 +40,14 @@ DOC
     assert_line "FAIL  $doc:5: printf 'a.b\n(c)\n' (exit status 0)"
     assert_line '      < (d)'
     assert_line '      > (c)'
+    # --update writes the real output in, and leaves the line with placeholders as it was.
+    run "$DT" --update "$doc"
+    assert_success
+    assert_line "1 transcript commands updated"
+    run "$DT" "$doc"
+    assert_success
+    grep -qx '(c)' "$doc"
+    grep -qxF 'pid {N} of {ID}, started {...}' "$doc"
     # a.b as a pattern would match "axb": the dot is literal.
     printf '%s\n' '<!-- doc-test -->' '```console' '$ echo axb' 'a.b' '```' >"$doc"
     run "$DT" "$doc"
