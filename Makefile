@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all phase1 phase2 phase3 phase4 phase5 test demo bench clean
+.PHONY: all phase1 phase2 phase3 phase4 phase5 test demo bench lab-start lab-check clean
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -26,6 +26,17 @@ demo:
 # rung against runc, crun and the kernel's floor, in one run (needs root): docs/benchmarks.md.
 bench:
 	scripts/bench.sh
+
+# The labs (docs/labs/): lab-start turns phaseN-*/ into your starting point for lab N; lab-check
+# builds your phase N and runs the lab's tests against it, printing what still fails with a hint
+# (needs root). ALL=1 runs the whole OCI suite as phase N.
+lab-start:
+	scripts/lab-start.sh $(PHASE)
+
+lab-check: $(BUILD)/Makefile
+	@test -n "$(PHASE)" || { echo "usage: make lab-check PHASE=N [ALL=1]" >&2; exit 2; }
+	cmake --build $(BUILD) -j $(JOBS) --target rung_phase$(PHASE)
+	BUILD_DIR=$(abspath $(BUILD)) scripts/lab-check.sh $(PHASE) $(if $(ALL),--all)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# doctor.sh [USER]: can USER (default: $USER, else the caller) run rung here? One line a check:
+# doctor.sh [USER]: can USER (default: $USER, else the caller) run rung here? One line a check,
+# for rootless rung (userns to cgroup_delegated) and for the machine (kernel to lsm: each of
+# those is an entry of docs/troubleshooting.md, which its fix names):
 #
 #     ok    NAME: what was found
 #     FAIL  NAME: what is wrong; fix: what to do
@@ -16,7 +18,9 @@
 set -uo pipefail
 
 CHECKS=(userns:required subuid:required subgid:required newuidmap:required newgidmap:required
-    runtime_dir:required cgroup2:required cgroup_delegated:optional busybox:required)
+    runtime_dir:required cgroup2:required cgroup_delegated:optional busybox:required
+    kernel:required namespaces:required chroot:required initramfs:optional engine:optional
+    seccomp:optional lsm:optional)
 
 # The line of the check that is running: its name, and whether a failure is FAIL or warn.
 current=""
@@ -202,6 +206,109 @@ check_busybox() {
         return
     fi
     ok "/bin/busybox is static"
+}
+
+# ---- the machine: what docs/troubleshooting.md explains, one check per entry ----
+
+# Phase 5 resolves mounts with openat2(2) (5.6) and sets mount attributes with mount_setattr(2)
+# (5.12); phases 1 to 4 need 5.x for clone3 (5.3) and CLONE_INTO_CGROUP (5.7, optional).
+check_kernel() {
+    local release major minor
+    release=$(uname -r)
+    IFS=. read -r major minor _ <<<"$release"
+    if ((major < 5 || (major == 5 && minor < 12))); then
+        fail "kernel $release is older than 5.12: phase 5 needs openat2 and mount_setattr"             "a newer kernel (Debian 12 has 6.1); phases 1 to 4 run from 5.3 (docs/troubleshooting.md#missing-kernel-features)"
+        return
+    fi
+    ok "kernel $release (5.12 or newer: every phase)"
+}
+
+# Each namespace a phase may create has its /proc/self/ns link when the kernel has it.
+check_namespaces() {
+    local ns missing=()
+    for ns in uts pid mnt ipc net cgroup user time; do
+        [[ -e /proc/self/ns/$ns ]] || missing+=("$ns")
+    done
+    if ((${#missing[@]})); then
+        fail "this kernel has no ${missing[*]} namespace (no /proc/self/ns/${missing[0]})"             "a kernel with CONFIG_${missing[0]^^}_NS, or leave it out of config.json (docs/troubleshooting.md#missing-kernel-features)"
+        return
+    fi
+    ok "uts, pid, mnt, ipc, net, cgroup, user and time namespaces"
+}
+
+# rung makes the mounts of its new mount namespace private, starting at "/": inside a chroot(2)
+# whose root is not a mount point, that mount(2) is EINVAL, and so is pivot_root(2).
+check_chroot() {
+    if ! mountpoint -q /; then
+        fail "/ is not a mount point (this shell runs in a chroot into a directory): rung's first mount, of \"/\", fails with EINVAL" \
+            "run rung outside the chroot, or bind the chroot's directory onto itself before chroot (mount --bind DIR DIR) (docs/troubleshooting.md#running-inside-a-chroot)"
+        return
+    fi
+    ok "/ is a mount point (not a chroot into a plain directory)"
+}
+
+# An initramfs root (rootfs, ramfs or tmpfs as the very first mount) cannot be pivoted away.
+check_initramfs() {
+    local type
+    type=$(stat -f -c %T / 2>/dev/null)
+    case $type in
+    ramfs | rootfs)
+        fail "/ is a $type (an initramfs that never did switch_root): pivot_root(2) fails with EINVAL" \
+            "rung run --no-pivot or create --no-pivot, as with runc (docs/troubleshooting.md#pivot_root-einval-on-an-initramfs)"
+        ;;
+    *) ok "/ is $type: pivot_root works" ;;
+    esac
+}
+
+# In a container of another engine (Docker, podman) or in WSL2, nested containers need rights
+# that engine usually withholds.
+check_engine() {
+    local where=""
+    [[ -e /.dockerenv ]] && where="a Docker container (/.dockerenv)"
+    [[ -e /run/.containerenv ]] && where="a podman container (/run/.containerenv)"
+    grep -qi microsoft /proc/version 2>/dev/null && where="WSL2 (/proc/version names Microsoft)"
+    if [[ -z $where ]]; then
+        ok "not inside another engine's container or WSL2"
+        return
+    fi
+    # CAP_SYS_ADMIN is bit 21 of the effective set: without it nothing below works.
+    local capeff
+    capeff=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
+    if (((16#$capeff >> 21 & 1) == 0)); then
+        fail "inside $where without CAP_SYS_ADMIN: no namespace or mount can be made" \
+            "docker run --privileged --cgroupns=private (docs/troubleshooting.md#docker-in-docker)"
+        return
+    fi
+    local section=docker-in-docker
+    [[ $where == WSL2* ]] && section=wsl2
+    fail "inside $where: it works with CAP_SYS_ADMIN, as here, but read the limits" \
+        "docs/troubleshooting.md#$section"
+}
+
+# A seccomp filter on rung itself (Docker's default profile) refuses unshare, mount and more.
+check_seccomp() {
+    local mode
+    mode=$(awk '/^Seccomp:/ {print $2}' /proc/self/status)
+    if [[ $mode == 2 ]]; then
+        fail "this shell already runs under a seccomp filter (Seccomp: 2): clone3 of namespaces, mount and pivot_root may be refused with EPERM" \
+            "run the engine's container with --security-opt seccomp=unconfined (docs/troubleshooting.md#docker-in-docker)"
+        return
+    fi
+    ok "no seccomp filter on this shell (Seccomp: ${mode:-absent})"
+}
+
+# AppArmor or SELinux enforcing: a denial is EACCES or EPERM with no word from the LSM in rung's
+# line; the kernel's log says which rule.
+check_lsm() {
+    local found=()
+    [[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) == Y ]] && found+=("AppArmor")
+    [[ $(cat /sys/fs/selinux/enforce 2>/dev/null) == 1 ]] && found+=("SELinux (enforcing)")
+    if ((${#found[@]})); then
+        fail "${found[*]} on this host: a denial shows as Permission denied or Operation not permitted" \
+            "read the kernel's log (dmesg | grep -E 'apparmor=\"DENIED\"|avc: +denied') (docs/troubleshooting.md#selinux-and-apparmor-denials)"
+        return
+    fi
+    ok "neither AppArmor nor SELinux enforces here"
 }
 
 # ---- main ----

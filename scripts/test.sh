@@ -6,10 +6,10 @@
 #           the build of every phase with warnings as errors (-DRUNG_WERROR=ON); after the
 #           OCI suites, that no container cgroup is left under the host's cgroup2 /rung
 #   tests   every doctest case of every unit binary that ctest knows (tests/unit), and every
-#           Bats test of tests/oci/*.bats once against each phase present; podman, containerd
-#           and containerd's CRI driving phase 5 (tests/interop, after scripts/deps.sh
-#           --interop); and, if scripts/vm-test.sh exists, the suites it runs in a pure
-#           cgroup v2 VM (booted once)
+#           Bats test of tests/oci/*.bats once against each phase present; tests/docs/*.bats
+#           (phase-diff, lab-check, doctor, doc-test) once; podman, containerd and containerd's
+#           CRI driving phase 5 (tests/interop, after scripts/deps.sh --interop); and, if
+#           scripts/vm-test.sh exists, the suites it runs in a pure cgroup v2 VM (booted once)
 # It prints one table row per unit binary, per phase and per VM suite, the skips grouped by
 # reason with a count, and as the very last line
 #   N passed, N failed, N skipped
@@ -213,6 +213,15 @@ for dir in phase*-*/; do
     RUNG=$bin PHASE=$n bats --tap tests/oci/*.bats >"$tap" 2>&1
     tap_counts "oci $dir" "$tap"
 done
+
+# ---- docs: the learner's tools (tests/docs: phase-diff, lab-check), once -----------------------
+# One row, "docs". They read the phase directories and run lab-check against the builds above.
+if compgen -G 'tests/docs/*.bats' >/dev/null; then
+    echo "== docs (tests/docs/*.bats)"
+    tap=$build/docs.tap
+    BUILD_DIR=$build bats --tap tests/docs/*.bats >"$tap" 2>&1
+    tap_counts "docs" "$tap"
+fi
 
 # ---- interop: podman drives phase 5 (tests/interop/podman.bats), once --------------------------
 # One row, "interop podman". scripts/deps.sh --interop installs podman first; where it cannot,

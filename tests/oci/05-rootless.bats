@@ -187,7 +187,7 @@ doctor_as_user() {
     assert_line --regexp '^ok    cgroup2: cgroup2 at /sys/fs/cgroup'
     # One line per check, in CHECKS' order.
     assert_equal "$(awk '{sub(/:$/, "", $2); print $2}' <<<"$output" | tr '\n' ' ')" \
-        "userns subuid subgid newuidmap newgidmap runtime_dir cgroup2 cgroup_delegated busybox "
+        "userns subuid subgid newuidmap newgidmap runtime_dir cgroup2 cgroup_delegated busybox kernel namespaces chroot initramfs engine seccomp lsm "
     run doctor_as_user
     assert_success
     refute_output --partial FAIL
