@@ -267,3 +267,22 @@ $((HOST_UID + 1000))"
     assert_output --partial "maps other uids: 0 $HOST_UID 65536"
     assert_clean joiner
 }
+
+@test "userns: init's session keyring, _ses.<id>, is searchable by others, and exec joins it" {
+    require_phase 5
+    local attack=${ATTACK:-$REPO_ROOT/build/tests/tools/attack}
+    [[ -x $attack ]] || fail "$attack is not built"
+    with_userns
+    cp "$attack" "$ROOTFS/bin/attack"
+    chown "$HOST_UID:$HOST_GID" "$ROOTFS/bin/attack"
+    started ring sh -c '/bin/attack keyring; exec sleep 1000'
+    wait_for grep -q . "$BATS_TEST_TMPDIR/ring.out"
+    local init_ring perm
+    init_ring=$(cat "$BATS_TEST_TMPDIR/ring.out")
+    # The container's uids need not be the keyring's user: "other" may search it (KEY_OTH_SEARCH).
+    [[ $init_ring == *";_ses.ring" ]] || fail "init's session keyring: $init_ring"
+    perm=$(cut -d';' -f4 <<<"$init_ring")
+    ((0x$perm & 0x8)) || fail "perm $perm lacks KEY_OTH_SEARCH"
+    run -0 rung exec ring /bin/attack keyring
+    assert_output "$init_ring"
+}
