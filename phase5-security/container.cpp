@@ -411,6 +411,7 @@ Created create_container(const CreateOptions& opts) {
     Spec spec = load_spec(bundle);
     NamespacePlan plan = plan_namespaces(spec.linux.namespaces);
     check_spec(spec, plan, opts);
+    std::optional<seccomp::Filter> seccomp = compile_seccomp(spec);
     CgroupPlan cgroup = plan_cgroup(spec, opts.id);
 
     ContainerDir dir = ContainerDir::create(opts.root, opts.id);
@@ -426,6 +427,7 @@ Created create_container(const CreateOptions& opts) {
     InitContext ctx{spec, plan, opts.id, bundle, dir.fifo_path()};
     ctx.console_fd = console.init_end ? console.init_end.get() : -1;
     ctx.no_pivot = opts.no_pivot;
+    ctx.seccomp = seccomp ? &*seccomp : nullptr;
     auto [parent_end, child_end] = sys::socketpair();
     Spawned init = spawn_init(ctx, plan, cgroup, dir, parent_end, child_end);
     pid_t pid = init.pid;
