@@ -81,15 +81,14 @@ void let_runtime_run_create_hooks(int sync_fd) {
     sync::expect(sync_fd, sync::Type::resume, "init");
 }
 
-// config-linux.md, seccomp: compiled now (preflight checked it), and connected to the agent at
+// config-linux.md, seccomp: compiled by the runtime (preflight), connected here to the agent at
 // listenerPath while that host path is still in view; loaded last, by exec_process. The
 // container process state the agent gets says "created", as the startContainer hooks are told.
-std::optional<seccomp::Filter> prepare_seccomp(const InitContext& ctx, pid_t host_pid) {
-    if (!ctx.spec.linux.seccomp) return std::nullopt;
-    seccomp::Filter filter(*ctx.spec.linux.seccomp);
-    filter.connect_listener(
+seccomp::Filter* prepare_seccomp(const InitContext& ctx, pid_t host_pid) {
+    if (!ctx.seccomp) return nullptr;
+    ctx.seccomp->connect_listener(
         host_pid, hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::created));
-    return filter;
+    return ctx.seccomp;
 }
 
 // config-linux.md, sysctl: written through the container's own /proc, after pivot_root. The
@@ -157,7 +156,7 @@ void container_init(const InitContext& ctx) {
         hide_from_container(); // after go: the parent has written /proc/<pid> files
         close_inherited_fds("init");
         unique_fd state_dir = hold_state_dir(ctx.fifo_path);
-        std::optional<seccomp::Filter> filter = prepare_seccomp(ctx, host_pid);
+        seccomp::Filter* filter = prepare_seccomp(ctx, host_pid);
         join_namespaces(ctx.plan);
         become_root_in_user_namespace(spec, ctx.plan);
         if (!ctx.no_new_keyring) // in the user namespace: the keyring is its root's
@@ -187,7 +186,7 @@ void container_init(const InitContext& ctx) {
         started = wait_for_start(state_dir.get(), ctx.fifo_path);
         run_hooks(spec.hooks.start_container, "startContainer",
                   hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::created));
-        exec_process(spec.process, filter ? &*filter : nullptr);
+        exec_process(spec.process, filter);
     } catch (const std::exception& e) {
         report_failure(ctx.sync_fd, started.get(), e);
         ::_exit(exit_status_of(e));

@@ -8,6 +8,10 @@
 
 namespace rung {
 
+namespace seccomp {
+class Filter;
+}
+
 // Everything init needs, prepared by the runtime before clone3.
 struct InitContext {
     const Spec& spec;
@@ -18,7 +22,8 @@ struct InitContext {
     int sync_fd = -1;
     int console_fd = -1; // where the pty master goes if process.terminal; -1: no terminal
     bool no_pivot = false;
-    bool no_new_keyring = false; // keep the runtime's session keyring (keyring.hpp)
+    bool no_new_keyring = false;        // keep the runtime's session keyring (keyring.hpp)
+    seccomp::Filter* seccomp = nullptr; // linux.seccomp, compiled by the runtime; null: none
 };
 
 // Never returns. Waits for the runtime's "go", sets the container up, lets the runtime run its

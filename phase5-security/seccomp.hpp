@@ -1,12 +1,13 @@
 // seccomp: linux.seccomp, a filter on the container process's system calls, through libseccomp.
 //
 // config-linux.md, "Seccomp": the actions, architectures and operators are libseccomp's names.
-// The profile is compiled twice over a container's life, always the same way, and loaded once:
+// The profile is compiled once for a container, and loaded once:
 //
-//   - preflight (the runtime, before create makes anything): compiled and thrown away, so that a
-//     bad profile fails create in one line with nothing left behind;
-//   - init (and `rung exec`'s child): compiled again and, with listenerPath, connected to the
-//     agent's socket while the host's paths are still in view;
+//   - preflight (the runtime, before create makes anything): compiled, so that a bad profile
+//     fails create in one line with nothing left behind (`rung exec` compiles it before it
+//     forks, too);
+//   - init (and `rung exec`'s child) inherits the compiled filter with the runtime's memory and,
+//     with listenerPath, connects it to the agent's socket while the host's paths are in view;
 //   - loaded in exec_process as late as the kernel lets it (DESIGN.md §5: "seccomp, as late as
 //     possible so the filter need not allow the runtime's own syscalls").
 //

@@ -21,7 +21,7 @@ set -euo pipefail
 
 packages=(g++ cmake make pkg-config libcli11-dev nlohmann-json3-dev libcap-dev libseccomp-dev
     doctest-dev bats bats-support bats-assert bats-file jq busybox-static clang-format iproute2
-    procps util-linux shellcheck strace python3-jsonschema uidmap)
+    procps util-linux shellcheck strace python3-jsonschema uidmap valgrind)
 [[ ${1:-} == --interop ]] && packages=(podman uidmap slirp4netns containerd)
 if [[ ${1:-} == --interop ]] && ! { command -v node && command -v npm; } >/dev/null; then
     packages+=(nodejs npm)

@@ -125,13 +125,16 @@ void write_file(const std::string& path, std::string_view data, mode_t mode) {
     fd.close();
 }
 
+// No fsync (file.hpp's contract is atomicity, not durability): rename(2) alone is atomic for
+// readers, and what rung writes this way (state, pid files, under /run, a tmpfs) describes
+// processes that a crash takes along, so it need not survive one. Each fsync cost a journal
+// commit on a disk-backed --root.
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     ScopeGuard remove_tmp([&] { ::unlink(tmp.c_str()); });
     {
         unique_fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
         with_context("write " + quote(tmp), [&] { write_full(fd.get(), data); });
-        check(::fsync(fd.get()), "fsync " + quote(tmp));
         fd.close();
     }
     check(::rename(tmp.c_str(), path.c_str()), "rename " + quote(tmp) + " to " + quote(path));

@@ -4,7 +4,7 @@
 #include "rung/file.hpp"
 
 #include <chrono>
-#include <ctime>
+#include <cstdio>
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
@@ -60,16 +60,21 @@ void emit(int fd, Format format, Level level, std::string_view msg) {
 
 } // namespace
 
+// The calendar in UTC by std::chrono, not gmtime_r() and strftime(): glibc's first call of
+// either reads /etc/localtime (tzset) for a time zone that UTC does not need.
 std::string now_rfc3339() {
     using namespace std::chrono;
-    auto now = system_clock::now();
-    std::time_t t = system_clock::to_time_t(now);
-    auto ns = duration_cast<nanoseconds>(now.time_since_epoch()).count() % 1000000000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[64];
-    size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(ns));
+    auto now = time_point_cast<nanoseconds>(system_clock::now());
+    auto day = floor<days>(now);
+    year_month_day date{day};
+    hh_mm_ss time{now - day};
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%09lldZ",
+                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()), static_cast<long long>(time.hours().count()),
+                  static_cast<long long>(time.minutes().count()),
+                  static_cast<long long>(time.seconds().count()),
+                  static_cast<long long>(time.subseconds().count()));
     return buf;
 }
 

@@ -33,8 +33,8 @@ std::string read_regular_file(const std::string& path, size_t max = kMaxFileSize
 // Errors name `what`: `cannot read standard input: larger than 16 MiB`.
 std::string read_stream(int fd, const std::string& what, size_t max = kMaxFileSize);
 void write_file(const std::string& path, std::string_view data, mode_t mode = 0644);
-// Write to "<path>.tmp.<pid>", fsync, then rename over `path`: a reader sees the old content
-// or the new one, never half of it.
+// Write to "<path>.tmp.<pid>", then rename over `path` (no fsync: file.cpp says why): a reader
+// sees the old content or the new one, never half of it.
 void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
 
 bool path_exists(const std::string& path);
