@@ -57,19 +57,19 @@ no_leftovers() {
     local round won
     for round in $(seq 10); do
         seq 8 | xargs -P 8 -I{} bash -c \
-            '"$RUNG" --root "$ROOT" create --bundle "$BUNDLE" same >"$BATS_TEST_TMPDIR/s{}" 2>&1 </dev/null; echo $? >"$BATS_TEST_TMPDIR/s{}.rc"'
-        won=$(grep -lx 0 "$BATS_TEST_TMPDIR"/s*.rc | wc -l)
+            '"$RUNG" --root "$ROOT" create --bundle "$BUNDLE" same >"$BATS_TEST_TMPDIR/race{}" 2>&1 </dev/null; echo $? >"$BATS_TEST_TMPDIR/race{}.rc"'
+        won=$(grep -lx 0 "$BATS_TEST_TMPDIR"/race*.rc | wc -l)
         assert_equal "$won" 1
         # The losers say why, in one line each.
         local f
-        for f in "$BATS_TEST_TMPDIR"/s?; do
+        for f in "$BATS_TEST_TMPDIR"/race?; do
             [[ $(cat "$f.rc") == 0 ]] && continue
             assert_equal "$(wc -l <"$f")" 1
             grep -q 'already exists' "$f" || fail "round $round: $(cat "$f")"
         done
         assert_equal "$(container_status same)" created
         rung delete --force same
-        rm -f "$BATS_TEST_TMPDIR"/s*
+        rm -f "$BATS_TEST_TMPDIR"/race*
         wait_for no_leftovers same || fail "left: $(leftovers same | paste -sd,)"
     done
 }
