@@ -17,6 +17,13 @@ if(RUNG_WERROR)
     add_compile_options(-Werror)
 endif()
 
+# Fault points (rung/fault.hpp): RUNG_FAULT=<point>[:exit|:kill] fails the runtime at a step.
+# For the test build only (tests/oci/05-faults.bats); a release build has none.
+option(RUNG_FAULT_INJECTION "Compile in the fault points RUNG_FAULT selects (tests only)" OFF)
+if(RUNG_FAULT_INJECTION)
+    add_compile_definitions(RUNG_FAULT_INJECTION)
+endif()
+
 if(NOT TARGET rung_common)
     add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/../common ${CMAKE_BINARY_DIR}/common)
 endif()

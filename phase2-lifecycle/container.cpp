@@ -17,6 +17,7 @@
 #include "preflight.hpp"
 #include "processes.hpp"
 #include "rung/error.hpp"
+#include "rung/fault.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -175,7 +176,9 @@ void commit(int sync_fd) {
 // last process. Phase 3 adds the poststop hooks, phase 4 the removal of the cgroup.
 void destroy(const ContainerDir& dir, const State& st) {
     kill_and_wait(st);
+    fault::point("destroy:killed");
     dir.remove();
+    fault::point("destroy:state-dir");
 }
 
 // A create that fails before it commits is torn down by destroy(); its error is the one the user
@@ -278,16 +281,25 @@ pid_t create_container(const CreateOptions& opts) {
     // got.
     State st = new_state(opts.id, bundle, rootfs, spec);
     ScopeGuard rollback([&] { roll_back(dir, st); });
+    fault::point("create:state-dir");
     make_exec_fifo(dir);
+    fault::point("create:fifo");
     auto [parent_end, child_end] = sys::socketpair();
     pid_t pid = spawn_init(spec, rootfs, dir, parent_end, child_end).pid;
     record_init(st, pid);
+    fault::point("create:clone");
     setup_from_parent(spec, pid);
+    fault::point("create:from-parent");
     send_go(parent_end.get(), pid);
+    fault::point("create:go");
     expect_frame(pid, parent_end.get(), sync::Type::ready);
+    fault::point("create:ready");
     save_state(dir, st);
+    fault::point("create:state");
     write_pid_file(opts.pid_file, pid);
+    fault::point("create:pid-file");
     commit(parent_end.get());
+    fault::point("create:committed");
     rollback.dismiss();
     report_not_applied(spec);
     return pid;
@@ -301,12 +313,16 @@ void start_container(const std::string& root, const std::string& id) {
     auto pidfd = open_init(st);
     if (!pidfd) wrong_status(id, Status::stopped, "only a created container can be started");
     unique_fd fifo = open_exec_fifo(dir);
+    fault::point("start:fifo-opened");
     wait_for_init(fifo.get(), pidfd->get());
     read_start_byte(fifo.get());
+    fault::point("start:started");
     log::trace("rung", "runtime.md: Start, the container is now running", "unlink(",
                quote(dir.fifo_path()), ")");
     check(::unlink(dir.fifo_path().c_str()), "unlink " + quote(dir.fifo_path()));
+    fault::point("start:fifo-removed");
     wait_for_exec(fifo.get());
+    fault::point("start:exec");
 }
 
 ordered_json container_state(const std::string& root, const std::string& id) {

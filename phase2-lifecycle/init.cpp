@@ -9,6 +9,7 @@
 
 #include "process.hpp"
 #include "rung/error.hpp"
+#include "rung/fault.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -123,17 +124,22 @@ void container_init(const Spec& spec, const std::string& rootfs, const std::stri
     unique_fd started;      // the FIFO's write end, once start has opened it
     try {
         wait_for_go(sync_fd);
+        fault::point("init:go");
         close_inherited_fds("init");
         make_mounts_private();
         set_hostname(spec.hostname);
         unique_fd fifo = hold_exec_fifo(fifo_path);
         enter_rootfs(rootfs);
+        fault::point("init:root-entered");
         mount_proc();
         enter_cwd(spec.process.cwd);
         find_executable(spec.process.args[0], spec.process.env); // fail create, not start
         report_ready(sync_fd);
+        fault::point("init:ready");
         wait_for_commit(sync_fd);
+        fault::point("init:committed");
         started = wait_for_start(fifo.get());
+        fault::point("init:started");
         exec_process(spec.process);
     } catch (const std::exception& e) {
         report_failure(sync_fd, started.get(), e);

@@ -9,6 +9,7 @@
 
 #include "mount_options.hpp"
 #include "rung/error.hpp"
+#include "rung/fault.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
@@ -131,12 +132,14 @@ void mount_one(const std::string& rootfs, const Mount& m) {
         if (rest != 0)
             sys::mount("", target, "", MS_BIND | MS_REMOUNT | rest, "",
                        "config.md: bind mount options");
+        fault::point("init:mount-bind");
     } else {
         create_mount_point(target, false);
         // OCI "cgroup" means "the container's view of cgroups": on a v2 or hybrid host that
         // is a cgroup2 mount (phase 4 explains the hierarchies).
         std::string type = m.type == "cgroup" ? "cgroup2" : m.type;
         sys::mount(m.source, target, type, o.flags, o.data_string(), "config.md: mounts");
+        fault::point("init:mount-fs");
     }
     if (o.propagation != 0)
         sys::mount("", target, "", o.propagation, "", "config.md: mount propagation option");

@@ -33,9 +33,10 @@ bool id_char(char c, bool first) {
 
 // flock(2) on the directory: every operation on one container holds it, so `start` and `delete`
 // of the same container cannot interleave. Taken after open, so check the directory was not
-// removed (by a delete we waited for) in between: a removed directory has no links left.
-void lock_dir(int fd, ContainerDir::Lock lock, const std::string& id, const std::string& path) {
-    if (lock == ContainerDir::Lock::none) return;
+// removed (by a delete we waited for) in between: a removed directory has no links left, and
+// then this returns false.
+bool lock_dir(int fd, ContainerDir::Lock lock, const std::string& id, const std::string& path) {
+    if (lock == ContainerDir::Lock::none) return true;
     int op = lock == ContainerDir::Lock::shared ? LOCK_SH : LOCK_EX;
     log::trace("rung", "rung: one operation at a time per container", "flock(", quote(path),
                op == LOCK_SH ? ", LOCK_SH)" : ", LOCK_EX)");
@@ -43,7 +44,7 @@ void lock_dir(int fd, ContainerDir::Lock lock, const std::string& id, const std:
         if (errno != EINTR) throw_errno("flock " + quote(id));
     struct stat st;
     check(::fstat(fd, &st), "fstat " + quote(id));
-    if (st.st_nlink == 0) no_such_container(id);
+    return st.st_nlink != 0;
 }
 
 } // namespace
@@ -190,7 +191,7 @@ ContainerDir ContainerDir::create(const std::string& root, const std::string& id
     }
     ScopeGuard rmdir([&] { ::rmdir(path.c_str()); });
     unique_fd fd = open_file(path, O_RDONLY | O_DIRECTORY);
-    lock_dir(fd.get(), Lock::exclusive, id, path);
+    if (!lock_dir(fd.get(), Lock::exclusive, id, path)) no_such_container(id);
     rmdir.dismiss();
     return ContainerDir(id, path, std::move(fd));
 }
@@ -205,7 +206,8 @@ std::optional<ContainerDir> ContainerDir::find(const std::string& root, const st
         throw_errno("open " + quote(path));
     }
     ContainerDir dir(id, path, unique_fd(fd));
-    lock_dir(dir.lock_.get(), lock, id, path);
+    // Removed by the operation we waited for: not there (a racing delete --force succeeds).
+    if (!lock_dir(dir.lock_.get(), lock, id, path)) return std::nullopt;
     return dir;
 }
 

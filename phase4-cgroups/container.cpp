@@ -19,6 +19,7 @@
 #include "preflight.hpp"
 #include "processes.hpp"
 #include "rung/error.hpp"
+#include "rung/fault.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -161,7 +162,9 @@ void run_create_hooks(pid_t pid, int sync_fd, const std::string& id, const std::
                       const Spec& spec) {
     std::string state = hook_state(id, pid, bundle, spec.annotations, Status::creating);
     run_hooks(spec.hooks.prestart, "prestart", state);
+    fault::point("hook:prestart");
     run_hooks(spec.hooks.create_runtime, "createRuntime", state);
+    fault::point("hook:createRuntime");
     log::trace("rung", "config.md: hooks", "send(sync, resume)");
     sync::send(sync_fd, sync::Type::resume);
 }
@@ -243,12 +246,16 @@ void commit(int sync_fd) {
 // they go with its last process. Phase 4 adds one step, after the processes: remove the cgroup.
 void destroy(const ContainerDir& dir, const State& st, const Spec* spec) {
     kill_and_wait(st);
+    fault::point("destroy:killed");
     remove_cgroup(st);
+    fault::point("destroy:cgroup");
     dir.remove();
+    fault::point("destroy:state-dir");
     if (spec)
         run_hooks_warn_only(
             spec->hooks.poststop, "poststop",
             hook_state(dir.id(), st.pid, st.bundle, spec->annotations, Status::stopped));
+    fault::point("hook:poststop");
 }
 
 // A create that fails before it commits is torn down by destroy(); its error is the one the user
@@ -361,8 +368,11 @@ Created create_container(const CreateOptions& opts) {
     State st = new_state(opts.id, bundle, spec.root.path, spec);
     const Spec* poststop = nullptr;
     ScopeGuard rollback([&] { roll_back(dir, st, poststop); });
+    fault::point("create:state-dir");
     make_exec_fifo(dir);
+    fault::point("create:fifo");
     make_cgroup(dir, st, cgroup);
+    fault::point("create:cgroup");
     Console console = open_console(spec.process.terminal, opts.console_socket);
     InitContext ctx{spec, plan, opts.id, bundle, dir.fifo_path()};
     ctx.console_fd = console.init_end ? console.init_end.get() : -1;
@@ -371,18 +381,26 @@ Created create_container(const CreateOptions& opts) {
     Spawned init = spawn_init(ctx, plan, cgroup, dir, parent_end, child_end);
     pid_t pid = init.pid;
     record_init(st, pid);
+    fault::point("create:clone");
     console.init_end.reset();
     setup_from_parent(cgroup, init);
+    fault::point("create:from-parent");
     send_go(parent_end.get(), pid);
+    fault::point("create:go");
     expect_frame(pid, parent_end.get(), sync::Type::mounted);
+    fault::point("create:mounted");
     poststop = &spec;
     run_create_hooks(pid, parent_end.get(), opts.id, bundle, spec);
     expect_frame(pid, parent_end.get(), sync::Type::ready);
+    fault::point("create:ready");
     Created created{pid, {}};
     if (console.our_end) created.pty_master = receive_pty_master(console.our_end.get());
     save_state(dir, st);
+    fault::point("create:state");
     write_pid_file(opts.pid_file, pid);
+    fault::point("create:pid-file");
     commit(parent_end.get());
+    fault::point("create:committed");
     rollback.dismiss();
     report_not_applied(spec);
     return created;
@@ -396,12 +414,16 @@ void start_container(const std::string& root, const std::string& id) {
     auto pidfd = open_init(st);
     if (!pidfd) wrong_status(id, Status::stopped, "only a created container can be started");
     unique_fd fifo = open_exec_fifo(dir);
+    fault::point("start:fifo-opened");
     wait_for_init(fifo.get(), pidfd->get());
     read_start_byte(fifo.get());
+    fault::point("start:started");
     log::trace("rung", "runtime.md: Start, the container is now running", "unlink(",
                quote(dir.fifo_path()), ")");
     check(::unlink(dir.fifo_path().c_str()), "unlink " + quote(dir.fifo_path()));
+    fault::point("start:fifo-removed");
     wait_for_exec(fifo.get());
+    fault::point("start:exec");
     // config.md, poststart: after the program runs, before start returns. runtime.md, lifecycle
     // step 9: a failing one is an error and stops the container; `delete` destroys it and runs
     // the poststop hooks (steps 12 and 13).
@@ -413,6 +435,7 @@ void start_container(const std::string& root, const std::string& id) {
         kill_and_wait(st);
         throw;
     }
+    fault::point("hook:poststart");
 }
 
 Spec container_config(const std::string& root, const std::string& id) {

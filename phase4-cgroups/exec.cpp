@@ -14,6 +14,7 @@
 #include "process.hpp"
 #include "processes.hpp"
 #include "rung/error.hpp"
+#include "rung/fault.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
 #include "rung/sync.hpp"
@@ -111,6 +112,7 @@ cgroups::Cgroup exec_cgroup(const State& st, const std::string& sub) {
         if (join) join->add_process(0); // 0: the writer itself
         close_inherited_fds("exec", opts.preserve_fds);
         join_namespaces(plan);
+        fault::point("exec:namespaces");
         // Joining init's mount namespace made its root ours, but a container without a mount
         // namespace of its own is chroot(2)ed in it: take init's root itself, as nsenter does.
         sys::fchdir(root_fd, "rung exec: the container's root");
@@ -189,8 +191,10 @@ int exec_in_container(const ExecOptions& opts) {
         for_children.restore();
     }
     child_end.reset();
+    fault::point("exec:clone");
     console.init_end.reset();
     wait_for_exec(pid, parent_end.get());
+    fault::point("exec:exec");
     unique_fd pty;
     if (console.our_end) pty = receive_pty_master(console.our_end.get());
     if (!opts.pid_file.empty()) write_file_atomic(opts.pid_file, std::to_string(pid));

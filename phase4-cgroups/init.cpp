@@ -14,6 +14,7 @@
 #include "process.hpp"
 #include "rootfs.hpp"
 #include "rung/error.hpp"
+#include "rung/fault.hpp"
 #include "rung/fd.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
@@ -138,21 +139,29 @@ void container_init(const InitContext& ctx) {
     bool own_mount_ns = ctx.plan.clone_flags & CLONE_NEWNS;
     try {
         pid_t host_pid = wait_for_go(ctx.sync_fd);
+        fault::point("init:go");
         close_inherited_fds("init");
         unique_fd state_dir = hold_state_dir(ctx.fifo_path);
         join_namespaces(ctx.plan);
+        fault::point("init:namespaces");
         unshare_cgroup_namespace(ctx.plan);
         prepare_rootfs(spec, own_mount_ns);
+        fault::point("init:rootfs-prepared");
         mount_all(spec);
+        fault::point("init:mounts");
         setup_dev(spec);
+        fault::point("init:dev");
         set_names(spec);
         set_oom_score_adj(spec.process.oom_score_adj);
         let_runtime_run_create_hooks(ctx.sync_fd);
         run_hooks(spec.hooks.create_container, "createContainer",
                   hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::creating));
+        fault::point("hook:createContainer");
         enter_rootfs(spec.root.path, ctx.no_pivot, own_mount_ns);
+        fault::point("init:root-entered");
         finish_rootfs(spec);
         finish_dev(spec);
+        fault::point("init:rootfs-finished");
         apply_sysctl(spec);
         if (spec.process.terminal)
             mount_console(setup_terminal(ctx.console_fd, ctx.id, spec.process.console_size,
@@ -160,10 +169,14 @@ void container_init(const InitContext& ctx) {
         enter_cwd(spec.process.cwd);
         find_executable(spec.process.args[0], spec.process.env); // fail create, not start
         report_ready(ctx.sync_fd);
+        fault::point("init:ready");
         wait_for_commit(ctx.sync_fd);
+        fault::point("init:committed");
         started = wait_for_start(state_dir.get(), ctx.fifo_path);
+        fault::point("init:started");
         run_hooks(spec.hooks.start_container, "startContainer",
                   hook_state(ctx.id, host_pid, ctx.bundle, ctx.spec.annotations, Status::created));
+        fault::point("hook:startContainer");
         exec_process(spec.process);
     } catch (const std::exception& e) {
         report_failure(ctx.sync_fd, started.get(), e);

@@ -5,6 +5,7 @@
 #include "process.hpp"
 
 #include "rung/error.hpp"
+#include "rung/fault.hpp"
 #include "rung/fd.hpp"
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
@@ -131,6 +132,7 @@ void exec_process(const Process& process) {
     // CAP_SYS_RESOURCE.
     // phase 5: keep the capabilities across the uid change (PR_SET_KEEPCAPS).
     set_user(process.user);
+    fault::point("process:user");
     // phase 5: process.capabilities (bounding, then the other sets), then
     // process.noNewPrivileges, then linux.seccomp, last so that the filter need not allow the
     // steps before it.

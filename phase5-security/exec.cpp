@@ -17,6 +17,7 @@
 #include "reexec.hpp"
 #include "rootfs.hpp"
 #include "rung/error.hpp"
+#include "rung/fault.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
 #include "rung/sync.hpp"
@@ -132,6 +133,7 @@ std::optional<seccomp::Filter> exec_seccomp(const ExecOptions& opts) {
         close_inherited_fds("exec", opts.preserve_fds);
         if (filter) filter->connect_listener(host_pid(), container_state);
         join_namespaces(plan);
+        fault::point("exec:namespaces");
         if (own_keyring) join_session_keyring(opts.id, false, false, "exec");
         // Joining init's mount namespace made its root ours, but a container without a mount
         // namespace of its own is chroot(2)ed in it: take init's root itself, as nsenter does.
@@ -245,8 +247,10 @@ int exec_in_container(const ExecOptions& opts) {
                            .pid
                      : spawn(0);
     child_end.reset();
+    fault::point("exec:clone");
     console.init_end.reset();
     wait_for_exec(pid, parent_end.get());
+    fault::point("exec:exec");
     unique_fd pty;
     if (console.our_end) pty = receive_pty_master(console.our_end.get());
     if (!opts.pid_file.empty()) write_file_atomic(opts.pid_file, std::to_string(pid));

@@ -10,6 +10,7 @@
 #include "seccomp.hpp"
 
 #include "rung/error.hpp"
+#include "rung/fault.hpp"
 #include "rung/fd.hpp"
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
@@ -165,13 +166,17 @@ void exec_process(const Process& process, seccomp::Filter* filter) {
     set_exec_labels(process);
     apply_rlimits(process.rlimits); // while still root: raising a hard limit needs CAP_SYS_RESOURCE
     CapSets caps = resolve_capabilities(process.capabilities, "process");
+    fault::point("process:rlimits");
     drop_bounding_set(caps); // while still root: PR_CAPBSET_DROP needs CAP_SETPCAP
     keep_capabilities_across_setuid();
     load_seccomp(filter, process, false); // without no_new_privs: while CAP_SYS_ADMIN is effective
     set_user(process.user);
+    fault::point("process:user");
     set_capabilities(caps);
     raise_ambient_capabilities(caps);
+    fault::point("process:caps");
     set_no_new_privileges(process.no_new_privileges);
+    fault::point("process:no-new-privs");
     // linux.seccomp: last, so that the filter need not allow the steps before it.
     std::string file = find_executable(process.args[0], process.env);
     unblock_all_signals();

@@ -9,6 +9,7 @@
 
 #include "mount_options.hpp"
 #include "rung/error.hpp"
+#include "rung/fault.hpp"
 #include "rung/file.hpp"
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
@@ -198,6 +199,7 @@ void mount_one(int root, const Mount& m) {
         if (rest != 0)
             sys::mount("", fd_path(target.get()), "", MS_BIND | MS_REMOUNT | rest, "",
                        "config.md: bind mount options");
+        fault::point("init:mount-bind");
     } else {
         target = make_in_rootfs(root, m.destination, Leaf::directory);
         log::trace("init", "config.md: mounts, destination", quote(m.destination), " is ",
@@ -219,6 +221,7 @@ void mount_one(int root, const Mount& m) {
         }
         if (o.propagation != 0 || o.attr_set != 0 || o.attr_clr != 0)
             target = open_in_rootfs(root, m.destination);
+        fault::point("init:mount-fs");
     }
     if (o.propagation != 0)
         sys::mount("", fd_path(target.get()), "", o.propagation, "",
