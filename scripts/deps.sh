@@ -8,13 +8,16 @@
 #   slirp4netns  rootless podman's default network (the tests use --network none, but podman
 #                wants it there); the tests use the vfs storage driver, so no fuse-overlayfs
 #
+# clang and libclang-rt-dev (the ASan, UBSan and libFuzzer runtimes, which clang only
+# recommends) build the sanitizer tree, scripts/build-asan.sh.
+#
 # Runs `apt-get update` only when something must be installed, and waits for a held dpkg lock
 # (another apt, unattended-upgrades) instead of failing.
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libcli11-dev nlohmann-json3-dev libcap-dev libseccomp-dev
     doctest-dev bats bats-support bats-assert bats-file jq busybox-static clang-format iproute2
-    procps util-linux shellcheck strace python3-jsonschema uidmap)
+    procps util-linux shellcheck strace python3-jsonschema uidmap clang libclang-rt-dev)
 [[ ${1:-} == --interop ]] && packages=(podman uidmap slirp4netns)
 
 missing=()
