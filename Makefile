@@ -3,8 +3,10 @@
 # all configure $(BUILD) with -DRUNG_WERROR=ON, so none of them rebuilds what another built.
 BUILD ?= build
 JOBS  ?= $(shell nproc)
+ASAN_BUILD ?= build-asan
+FUZZ_SECONDS ?= 60
 
-.PHONY: all phase1 phase2 phase3 phase4 phase5 test demo bench lab-start lab-check clean
+.PHONY: all phase1 phase2 phase3 phase4 phase5 test test-asan fuzz demo bench lab-start lab-check clean
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -18,6 +20,17 @@ phase1 phase2 phase3 phase4 phase5: $(BUILD)/Makefile
 # Installs what is missing, builds, and runs every test (needs root).
 test:
 	BUILD_DIR=$(abspath $(BUILD)) scripts/test.sh
+
+# The sanitizer tree (build-asan: clang, ASan + UBSan, the fault points, the fuzz targets): every
+# unit binary and the OCI suite against every phase, then a short fuzz of each target (needs root).
+test-asan:
+	ASAN_BUILD_DIR=$(abspath $(ASAN_BUILD)) BUILD_DIR=$(abspath $(BUILD)) scripts/test.sh --asan
+
+# Each libFuzzer target of tests/fuzz for FUZZ_SECONDS on its seed corpus; crashes are kept in
+# build-asan/fuzz/found/ (scripts/fuzz.sh).
+fuzz:
+	ASAN_BUILD_DIR=$(abspath $(ASAN_BUILD)) scripts/build-asan.sh fuzz_all
+	ASAN_BUILD_DIR=$(abspath $(ASAN_BUILD)) scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Installs what is missing, builds, and takes a busybox container through its lifecycle.
 demo:
@@ -39,4 +52,4 @@ lab-check: $(BUILD)/Makefile
 	BUILD_DIR=$(abspath $(BUILD)) scripts/lab-check.sh $(PHASE) $(if $(ALL),--all)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -24,6 +24,17 @@ if(RUNG_FAULT_INJECTION)
     add_compile_definitions(RUNG_FAULT_INJECTION)
 endif()
 
+# RUNG_SANITIZE=address,undefined (make test-asan): every target of the tree, common/, the phases,
+# the unit tests and the tools, built with those sanitizers. UB is fatal (-fno-sanitize-recover),
+# so a finding fails the test that met it instead of scrolling past; frame pointers keep the
+# reports' stacks whole. Empty (the default) builds without them.
+set(RUNG_SANITIZE "" CACHE STRING "Sanitizers to build with, e.g. address,undefined (empty: none)")
+if(RUNG_SANITIZE)
+    add_compile_options(-fsanitize=${RUNG_SANITIZE} -fno-omit-frame-pointer
+                        -fno-sanitize-recover=all)
+    add_link_options(-fsanitize=${RUNG_SANITIZE})
+endif()
+
 if(NOT TARGET rung_common)
     add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/../common ${CMAKE_BINARY_DIR}/common)
 endif()

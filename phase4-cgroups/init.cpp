@@ -85,7 +85,8 @@ void apply_sysctl(const Spec& spec) {
         std::replace(path.begin() + 10, path.end(), '.', '/');
         log::trace("init", "config-linux.md: sysctl", "write(", quote(path), ", ", quote(value),
                    ")");
-        with_context("sysctl " + quote(key), [&] { write_file(path, value); });
+        // &value = value: clang before 16 cannot capture a structured binding (P1091).
+        with_context("sysctl " + quote(key), [&, &value = value] { write_file(path, value); });
     }
 }
 

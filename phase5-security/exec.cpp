@@ -199,7 +199,10 @@ int exec_in_container(const ExecOptions& opts) {
     unique_fd cgroup_fd = cgroup ? cgroup->open() : unique_fd();
     unique_fd sigfd = opts.detach ? unique_fd() : block_signals();
     Console console = open_console(opts.process.terminal, opts.console_socket);
-    auto [parent_end, child_end] = sys::socketpair();
+    // Named references, not a structured binding: the lambda below captures them, which clang
+    // refuses for bindings before version 16 (P1091), and the sanitizer build is clang's.
+    std::pair<unique_fd, unique_fd> ends = sys::socketpair();
+    unique_fd &parent_end = ends.first, &child_end = ends.second;
     auto spawn = [&](unsigned long extra) {
         ChildNamespaces for_children(plan);
         log::trace("rung", "rung exec: join the container's namespaces and cgroup",

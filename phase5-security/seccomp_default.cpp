@@ -405,14 +405,15 @@ json default_seccomp() {
                      allow({std::begin(kAllowedArm), std::end(kAllowedArm)})};
     // clone: a new process or thread, but no new namespace (flags are argument 0, but on s390).
     json clone = allow({"clone"});
-    clone["args"] = {arg(0, kCloneNamespaceFlags, "SCMP_CMP_MASKED_EQ", 0)};
+    // json::array, not braces: {one_json} is an array of it for g++, but a copy of it for clang.
+    clone["args"] = json::array({arg(0, kCloneNamespaceFlags, "SCMP_CMP_MASKED_EQ", 0)});
     syscalls.push_back(clone);
     // clone3 takes its flags in a struct a filter cannot read: ENOSYS, so that the C library
     // falls back to clone, which the rule above checks.
     syscalls.push_back({{"names", {"clone3"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", ENOSYS}});
     for (uint64_t p : kPersonalities) {
         json personality = allow({"personality"});
-        personality["args"] = {arg(0, p, "SCMP_CMP_EQ")};
+        personality["args"] = json::array({arg(0, p, "SCMP_CMP_EQ")});
         syscalls.push_back(personality);
     }
     return {{"defaultAction", "SCMP_ACT_ERRNO"},

@@ -271,7 +271,10 @@ void check_user_namespace(const Spec& spec, const NamespacePlan& plan) {
 
 HelperCloned clone_in_user_namespace(const NamespaceJoin& user,
                                      const std::function<HelperCloned(unsigned long)>& clone) {
-    auto [ours, theirs] = sys::socketpair();
+    // Named references, not a structured binding: the lambda below captures one, which clang
+    // refuses for bindings before version 16 (P1091), and the sanitizer build is clang's.
+    std::pair<unique_fd, unique_fd> ends = sys::socketpair();
+    unique_fd &ours = ends.first, &theirs = ends.second;
     pid_t helper = sys::fork("config-linux.md: namespaces, owned by the joined user namespace");
     if (helper == 0) {
         ours.reset();

@@ -15,13 +15,16 @@
 #                pinned modules (@grpc/grpc-js, @grpc/proto-loader: package-lock.json) into
 #                tests/interop/cri/node_modules, again only when the lock file changed
 #
+# clang and libclang-rt-dev (the ASan, UBSan and libFuzzer runtimes, which clang only
+# recommends) build the sanitizer tree, scripts/build-asan.sh.
+#
 # Runs `apt-get update` only when something must be installed, and waits for a held dpkg lock
 # (another apt, unattended-upgrades) instead of failing.
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libcli11-dev nlohmann-json3-dev libcap-dev libseccomp-dev
     doctest-dev bats bats-support bats-assert bats-file jq busybox-static clang-format iproute2
-    procps util-linux shellcheck strace python3-jsonschema uidmap valgrind)
+    procps util-linux shellcheck strace python3-jsonschema uidmap valgrind clang libclang-rt-dev)
 [[ ${1:-} == --interop ]] && packages=(podman uidmap slirp4netns containerd)
 if [[ ${1:-} == --interop ]] && ! { command -v node && command -v npm; } >/dev/null; then
     packages+=(nodejs npm)
