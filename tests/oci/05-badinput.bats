@@ -86,7 +86,14 @@ run_row() {
 }
 
 @test "bad input: each row of data/badinput.tsv is refused in one line and leaves nothing" {
-    require_phase 2
+    # The whole table against phase 5, which carries every earlier phase's code for each row;
+    # against phases 2-4 too only with RUNG_BADINPUT_ALL_PHASES=1: there it costs the suite
+    # several minutes for code phase 5 already covers (the rows' phase column still applies).
+    if [[ ${RUNG_BADINPUT_ALL_PHASES:-0} == 1 ]]; then
+        require_phase 2
+    else
+        require_phase 5
+    fi
     PRISTINE=$BATS_TEST_TMPDIR/config.json
     cp "$BUNDLE/config.json" "$PRISTINE"
     OUT=$BATS_TEST_TMPDIR/out
