@@ -43,8 +43,10 @@ int parse_signal(std::string_view name) {
         auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
         return ec == std::errc() && p == digits.data() + digits.size() ? n : -1;
     };
+    // toupper() takes an unsigned char's value: a plain char above 0x7f would be negative.
     std::string upper(name);
-    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     std::string_view s = upper;
     if (s.starts_with("SIG")) s.remove_prefix(3);
     int sig = -1;
@@ -53,8 +55,10 @@ int parse_signal(std::string_view name) {
         sig = number(s);
     else if (s == "RTMIN" || s == "RTMAX")
         sig = s == "RTMIN" ? SIGRTMIN : SIGRTMAX;
+    // An offset past the real-time range is refused before it is added: SIGRTMIN + a big
+    // offset would overflow an int.
     else if (s.starts_with("RTMIN+") && number(s.substr(6)) >= 0)
-        sig = SIGRTMIN + number(s.substr(6));
+        sig = number(s.substr(6)) <= SIGRTMAX - SIGRTMIN ? SIGRTMIN + number(s.substr(6)) : 0;
     else if (s.starts_with("RTMAX-") && number(s.substr(6)) >= 0)
         sig = SIGRTMAX - number(s.substr(6));
     for (int i = 1; sig == -1 && i < SIGRTMIN; ++i)

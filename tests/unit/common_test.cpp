@@ -245,6 +245,17 @@ TEST_CASE("signals by name, with or without SIG, any case, and by number") {
     CHECK_THROWS_WITH_AS(sys::parse_signal("FOO"), "unknown signal \"FOO\"", Error);
 }
 
+// Found with tests/fuzz/signal.cpp: SIGRTMIN + 2147483647 overflowed an int, undefined behaviour
+// that UBSan stops at (make test-asan), before the range check could refuse it. And a byte
+// above 0x7f went to toupper() as a negative char, which is undefined too.
+TEST_CASE("a real-time offset too big for an int, and bytes above 0x7f, are unknown signals") {
+    for (const char* bad : {"RTMIN+2147483647", "SIGRTMIN+2147483600", "RTMAX-2147483647",
+                            "RTMIN+99999999999", "\xff", "K\xe9LL"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_WITH_AS(sys::parse_signal(bad), doctest::Contains("unknown signal"), Error);
+    }
+}
+
 TEST_CASE("now_rfc3339 is UTC with nanoseconds") {
     std::string t = log::now_rfc3339();
     CHECK(std::regex_match(t, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)")));
