@@ -10,7 +10,8 @@
 #           phase 5 (tests/interop, after scripts/deps.sh --interop); and, if
 #           scripts/vm-test.sh exists, the suites it runs in a pure cgroup v2 VM (booted once)
 #   fuzz    in the sanitizer tree (scripts/build-asan.sh: clang, ASan + UBSan, the fault points,
-#           the fuzz targets), a few seconds of each fuzz target ("fuzz smoke")
+#           the fuzz targets), a few seconds of each fuzz target ("fuzz smoke"); RUNG_CI_FUZZ=0
+#           leaves it out
 #   asan    with RUNG_CI_ASAN=1, also phase 5's unit tests and the OCI suite against phase 5
 #           built in that tree ("asan ..." rows); any sanitizer report fails the check
 #           "sanitizers". It is off by default: on a fresh machine it adds about 15 minutes.
@@ -348,7 +349,7 @@ fi
 
 # ---- the sanitizer tree: the fuzz smoke; with RUNG_CI_ASAN=1 phase 5 under ASan too --------
 [[ ${RUNG_CI_ASAN:-0} == 0 ]] || asan_rows phase5
-fuzz_smoke
+[[ ${RUNG_CI_FUZZ:-1} == 0 ]] || fuzz_smoke
 
 cgroups_check
 
