@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
@@ -178,10 +179,16 @@ std::string open_flags_string(int flags) {
     return out.empty() ? flags_string(bits, names) : out + "|" + flags_string(bits, names);
 }
 
+// errno is kept: a wrapper builds its message, "fchdir " + fd_object(fd), in the same call as the
+// syscall, check(::fchdir(fd), ...), and the order in which a call's arguments are evaluated is
+// unspecified. g++ builds the message first; clang makes the syscall first, and this readlink's
+// ENOENT replaced its errno (found by unit_common under make test-asan, which clang builds).
 std::string fd_string(int fd) {
+    int saved = errno;
     char target[4096];
     std::string link = "/proc/self/fd/" + std::to_string(fd);
     ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    errno = saved;
     if (n <= 0) return std::to_string(fd);
     return std::to_string(fd) + "<" + std::string(target, static_cast<size_t>(n)) + ">";
 }
