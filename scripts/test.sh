@@ -10,6 +10,14 @@
 #           (phase-diff, lab-check, doctor, doc-test) once; podman, containerd and containerd's
 #           CRI driving phase 5 (tests/interop, after scripts/deps.sh --interop); and, if
 #           scripts/vm-test.sh exists, the suites it runs in a pure cgroup v2 VM (booted once)
+#   fuzz    in the sanitizer tree (scripts/build-asan.sh: clang, ASan + UBSan, the fault points,
+#           the fuzz targets), a few seconds of each fuzz target ("fuzz smoke"); RUNG_CI_FUZZ=0
+#           leaves it out
+#   asan    with RUNG_CI_ASAN=1, also phase 5's unit tests and the OCI suite against phase 5
+#           built in that tree ("asan ..." rows); any sanitizer report fails the check
+#           "sanitizers". It is off by default: on a fresh machine it adds about 15 minutes.
+# With --asan (make test-asan), only the sanitizer tree, but all of it: every unit binary, the
+# OCI suite against every phase, and the fuzz smoke.
 # It prints one table row per unit binary, per phase and per VM suite, the skips grouped by
 # reason with a count, and as the very last line
 #   N passed, N failed, N skipped
@@ -23,6 +31,8 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo" || exit 1
 build=${BUILD_DIR:-$repo/build}
+asan_mode=0
+[[ ${1:-} == --asan ]] && asan_mode=1
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "test.sh: the OCI suite creates namespaces and mounts: run as root (sudo make test)" >&2
@@ -106,6 +116,181 @@ tap_counts() {
     row "$suite" "$p" "$f" "$s"
 }
 
+# unit_rows DIR PREFIX [CTEST ARGS...]: run the unit binaries ctest knows in build tree DIR (the
+# args may select some: -R REGEX) and add one row per binary, its name after PREFIX.
+unit_rows() {
+    local dir=$1 prefix=$2
+    shift 2
+    local log=$dir/unit.log
+    # ctest -V prefixes each line a test prints with its number: "3: [doctest] test cases: ...".
+    ctest --test-dir "$dir" -V "$@" >"$log" 2>&1
+    local num name result counts p f s i
+    declare -A unit_name=()
+    while read -r num name; do
+        unit_name[$num]=$name
+    done < <(sed -nE 's/^ *Start +([0-9]+): (.*)$/\1 \2/p' "$log")
+    for num in $(printf '%s\n' "${!unit_name[@]}" | sort -n); do
+        name=${unit_name[$num]}
+        # The result line: "1/5 Test #1: unit_common ........   Passed    0.02 sec"
+        result=$(grep -E "^ *[0-9]+/[0-9]+ Test +#$num: " "$log")
+        counts=$(sed -nE "s/^$num: \[doctest\] test cases: *([0-9]+) \| *([0-9]+) passed \| *([0-9]+) failed \| *([0-9]+) skipped.*/\2 \3 \4/p" "$log")
+        if [[ -n $counts ]]; then
+            read -r p f s <<<"$counts"
+        elif [[ $result == *" Passed "* ]]; then
+            p=1 f=0 s=0 # not a doctest binary: one test
+        else
+            p=0 f=0 s=0
+        fi
+        # A binary that failed with every case passing (crash at exit, timeout, no summary) is one
+        # failure more.
+        if [[ $result != *" Passed "* ]]; then
+            ((f > 0)) || f=1
+            echo "FAILED: $name:"
+            grep -E "^$num: " "$log" | tail -40
+        fi
+        if ((s > 0)); then
+            for ((i = 0; i < s; i++)); do printf '%s\t%s\n' "$prefix${name//_/ }" "doctest::skip" >>"$skips_file"; done
+        fi
+        row "$prefix${name//_/ }" "$p" "$f" "$s"
+    done
+    ((${#unit_name[@]} > 0)) || { echo "FAILED: ctest found no unit tests"; tail -20 "$log"; row "${prefix}unit tests" 0 1 0; }
+}
+
+# oci_rows DIR PREFIX PHASE_DIR...: the OCI suite (tests/oci/*.bats) against each phase's rung in
+# build tree DIR, one row per phase, "PREFIXphaseN-NAME".
+oci_rows() {
+    local build=$1 prefix=$2 dir n bin tap
+    shift 2
+    for dir in "$@"; do
+        dir=${dir%/}
+        [[ -f $dir/CMakeLists.txt ]] || continue
+        n=${dir#phase}
+        n=${n%%-*}
+        bin=$build/$dir/rung
+        if [[ ! -x $bin ]]; then
+            echo "FAILED: $dir: $bin was not built"
+            row "$prefix$dir" 0 1 0
+            continue
+        fi
+        echo "== OCI suite (tests/oci/*.bats) against ${build##*/}/$dir"
+        tap=$build/oci-$dir.tap
+        RUNG=$bin PHASE=$n bats --tap tests/oci/*.bats >"$tap" 2>&1
+        tap_counts "$prefix$dir" "$tap"
+    done
+}
+
+# cgroups_check: no container's cgroup outlives the suites: each delete removes its own. The
+# parent /rung is shared by every container, so the last delete may not know it is the last (two
+# containers created at once): the suite removes it if it made it and it is empty.
+cgroups_check() {
+    [[ -n $cgroup2 ]] || return 0
+    local left=()
+    [[ -d $cgroup2/rung ]] && mapfile -t left < <(find "$cgroup2/rung" -mindepth 1 -type d)
+    if ((${#left[@]})); then
+        echo "FAILED: cgroups left behind: ${left[*]}"
+        check cgroups 1
+    else
+        check cgroups 0
+        ((had_rung_cgroup)) || [[ ! -d $cgroup2/rung ]] || rmdir "$cgroup2/rung"
+    fi
+}
+
+# asan_rows SCOPE: the sanitizer tree, ASAN_BUILD_DIR (default ./build-asan), built by
+# scripts/build-asan.sh with clang, -fsanitize=address,undefined, the fault points and the fuzz
+# targets. SCOPE "phase5" (CI's share): phase 5's unit binaries and common's, the OCI suite
+# against phase 5; "all" (make test-asan): every unit binary, the suite against every phase.
+# Rows "asan unit ..." and "asan oci phaseN-NAME". The sanitizers write their reports to files, not to the tests' stderr (a
+# test expecting a failure would pass over a report with exit status 1 just the same): any report
+# fails the check "sanitizers" and is printed.
+asan_rows() {
+    local scope=$1 asan=${ASAN_BUILD_DIR:-$repo/build-asan}
+    local targets=() ctest_args=() phases=(phase*-*/)
+    if [[ $scope == phase5 ]]; then
+        targets=(rung_phase5 recvtty attack seccomp_agent swapdirs unit_common
+            unit_fake_sys unit_spec_phase5 unit_lifecycle_phase5 unit_rootfs_phase5
+            unit_steps_phase5 unit_cgroups_phase5 unit_security_phase5 unit_reexec_phase5
+            unit_devices_phase5)
+        ctest_args=(-R '^unit_(common|fake_sys|[a-z]+_phase5)$')
+        phases=(phase5-*/)
+    fi
+    echo "== sanitizer tree ($asan: ASan + UBSan, fault points, fuzz targets; $scope)"
+    mkdir -p "$asan"
+    if ASAN_BUILD_DIR=$asan scripts/build-asan.sh "${targets[@]}" >"$asan/build.log" 2>&1; then
+        check "asan build" 0
+    else
+        tail -40 "$asan/build.log"
+        check "asan build" 1
+        return
+    fi
+    local reports=$asan/sanitizer-reports
+    rm -rf "$reports"
+    mkdir -p "$reports"
+    # Exported to the tests for as long as this function runs.
+    local -x ASAN_OPTIONS=log_path=$reports/asan:detect_leaks=1
+    local -x UBSAN_OPTIONS=log_path=$reports/ubsan:print_stacktrace=1
+    # The tree's fault points: tests/oci/05-faults.bats injects each one with this build's rung.
+    local -x RUNG_FAULT_BIN=$asan
+    local -x RECVTTY=$asan/tests/tools/recvtty ATTACK=$asan/tests/tools/attack
+    local -x SECCOMP_AGENT=$asan/tests/tools/seccomp_agent SWAPDIRS=$asan/tests/tools/swapdirs
+    echo "== unit tests ($asan)"
+    unit_rows "$asan" "asan " "${ctest_args[@]}"
+    oci_rows "$asan" "asan oci " "${phases[@]}"
+    unset ASAN_OPTIONS UBSAN_OPTIONS
+    local found
+    found=$(find "$reports" -type f | wc -l)
+    if ((found > 0)); then
+        echo "FAILED: $found sanitizer reports ($reports):"
+        find "$reports" -type f | head -3 | xargs -r head -40
+    fi
+    check sanitizers "$found"
+}
+
+# fuzz_smoke: the fuzz targets built in the sanitizer tree and run FUZZ_SMOKE_SECONDS (default 3)
+# each on their seed corpora (scripts/fuzz.sh): one row, "fuzz smoke", a test per target.
+fuzz_smoke() {
+    local asan=${ASAN_BUILD_DIR:-$repo/build-asan} out ok all
+    echo "== fuzz smoke (tests/fuzz, scripts/fuzz.sh ${FUZZ_SMOKE_SECONDS:-3})"
+    mkdir -p "$asan"
+    if ! ASAN_BUILD_DIR=$asan scripts/build-asan.sh fuzz_all >"$asan/fuzz-build.log" 2>&1; then
+        tail -40 "$asan/fuzz-build.log"
+        row "fuzz smoke" 0 1 0
+        return
+    fi
+    out=$(ASAN_BUILD_DIR=$asan scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-3}")
+    echo "$out"
+    ok=$(grep -c ' 0 crashes' <<<"$out")
+    all=$(grep -c '^fuzz_' <<<"$out")
+    row "fuzz smoke" "$ok" $((all - ok)) 0
+}
+
+echo "== rootfs ($build/rootfs)"
+export ROOTFS_CACHE=$build/rootfs
+if scripts/mkrootfs.sh "$build/rootfs"; then
+    check rootfs 0
+else
+    check rootfs 1
+    summary
+    exit 1
+fi
+
+# The host's cgroup v2 hierarchy, where phase 4 on puts each container in /rung/<id>.
+cgroup2=
+for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+    [[ $(stat -f -c %T "$d" 2>/dev/null) == cgroup2fs ]] && cgroup2=$d && break
+done
+had_rung_cgroup=0
+[[ -n $cgroup2 && -d $cgroup2/rung ]] && had_rung_cgroup=1
+
+# ---- make test-asan: the sanitizer tree alone, all of it --------------------------------------
+if ((asan_mode)); then
+    asan_rows all
+    fuzz_smoke
+    cgroups_check
+    summary
+    ((failed == 0))
+    exit
+fi
+
 echo "== format (clang-format, .clang-format)"
 # Tracked files and new ones not yet added (but not what .gitignore ignores), in the source dirs.
 mapfile -t sources < <(git ls-files -co --exclude-standard -- 'common/*.[ch]pp' 'phase*/*.[ch]pp' \
@@ -147,72 +332,9 @@ else
 fi
 
 echo "== unit tests (every doctest case of every ctest binary)"
-# ctest -V prefixes each line a test prints with its number: "3: [doctest] test cases: ...".
-ctest --test-dir "$build" -V >"$build/unit.log" 2>&1
-declare -A unit_name=()
-while read -r num name; do
-    unit_name[$num]=$name
-done < <(sed -nE 's/^ *Start +([0-9]+): (.*)$/\1 \2/p' "$build/unit.log")
-for num in $(printf '%s\n' "${!unit_name[@]}" | sort -n); do
-    name=${unit_name[$num]}
-    # The result line: "1/5 Test #1: unit_common ........   Passed    0.02 sec"
-    result=$(grep -E "^ *[0-9]+/[0-9]+ Test +#$num: " "$build/unit.log")
-    counts=$(sed -nE "s/^$num: \[doctest\] test cases: *([0-9]+) \| *([0-9]+) passed \| *([0-9]+) failed \| *([0-9]+) skipped.*/\2 \3 \4/p" "$build/unit.log")
-    if [[ -n $counts ]]; then
-        read -r p f s <<<"$counts"
-    elif [[ $result == *" Passed "* ]]; then
-        p=1 f=0 s=0 # not a doctest binary: one test
-    else
-        p=0 f=0 s=0
-    fi
-    # A binary that failed with every case passing (crash at exit, timeout, no summary) is one
-    # failure more.
-    if [[ $result != *" Passed "* ]]; then
-        ((f > 0)) || f=1
-        echo "FAILED: $name:"
-        grep -E "^$num: " "$build/unit.log" | tail -40
-    fi
-    if ((s > 0)); then
-        for ((i = 0; i < s; i++)); do printf '%s\t%s\n' "${name//_/ }" "doctest::skip" >>"$skips_file"; done
-    fi
-    row "${name//_/ }" "$p" "$f" "$s"
-done
-((${#unit_name[@]} > 0)) || { echo "FAILED: ctest found no unit tests"; tail -20 "$build/unit.log"; row "unit tests" 0 1 0; }
+unit_rows "$build" ""
 
-echo "== rootfs ($build/rootfs)"
-export ROOTFS_CACHE=$build/rootfs
-if scripts/mkrootfs.sh "$build/rootfs"; then
-    check rootfs 0
-else
-    check rootfs 1
-    summary
-    exit 1
-fi
-
-# The host's cgroup v2 hierarchy, where phase 4 on puts each container in /rung/<id>.
-cgroup2=
-for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
-    [[ $(stat -f -c %T "$d" 2>/dev/null) == cgroup2fs ]] && cgroup2=$d && break
-done
-had_rung_cgroup=0
-[[ -n $cgroup2 && -d $cgroup2/rung ]] && had_rung_cgroup=1
-
-for dir in phase*-*/; do
-    dir=${dir%/}
-    [[ -f $dir/CMakeLists.txt ]] || continue
-    n=${dir#phase}
-    n=${n%%-*}
-    bin=$build/$dir/rung
-    if [[ ! -x $bin ]]; then
-        echo "FAILED: $dir: $bin was not built"
-        row "oci $dir" 0 1 0
-        continue
-    fi
-    echo "== OCI suite (tests/oci/*.bats) against $dir"
-    tap=$build/oci-$dir.tap
-    RUNG=$bin PHASE=$n bats --tap tests/oci/*.bats >"$tap" 2>&1
-    tap_counts "oci $dir" "$tap"
-done
+oci_rows "$build" "oci " phase*-*/
 
 # ---- docs: the learner's tools (tests/docs: phase-diff, lab-check), once -----------------------
 # One row, "docs". They read the phase directories and run lab-check against the builds above.
@@ -258,20 +380,11 @@ if [[ -f tests/interop/cri.bats && -n $interop_bin ]]; then
     tap_counts "interop cri" "$tap"
 fi
 
-# No container's cgroup outlives the suites: each delete removes its own. The parent /rung is
-# shared by every container, so the last delete may not know it is the last (two containers
-# created at once): the suite removes it if it made it and it is empty.
-if [[ -n $cgroup2 ]]; then
-    left=()
-    [[ -d $cgroup2/rung ]] && mapfile -t left < <(find "$cgroup2/rung" -mindepth 1 -type d)
-    if ((${#left[@]})); then
-        echo "FAILED: cgroups left behind: ${left[*]}"
-        check cgroups 1
-    else
-        check cgroups 0
-        ((had_rung_cgroup)) || [[ ! -d $cgroup2/rung ]] || rmdir "$cgroup2/rung"
-    fi
-fi
+# ---- the sanitizer tree: the fuzz smoke; with RUNG_CI_ASAN=1 phase 5 under ASan too --------
+[[ ${RUNG_CI_ASAN:-0} == 0 ]] || asan_rows phase5
+[[ ${RUNG_CI_FUZZ:-1} == 0 ]] || fuzz_smoke
+
+cgroups_check
 
 # ---- VM hook -------------------------------------------------------------------------------
 # scripts/vm-test.sh OUTDIR (H4's, with scripts/vm-run.sh) boots one pure cgroup v2 VM, runs

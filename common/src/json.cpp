@@ -52,8 +52,10 @@ json parse_json(const std::string& text, const std::string& display_name) {
                             " levels");
             return true;
         });
-    } catch (const json::parse_error& e) {
-        // nlohmann's text is "[json.exception.parse_error.101] parse error at line 1, ...".
+    } catch (const json::exception& e) {
+        // nlohmann's text is "[json.exception.parse_error.101] parse error at line 1, ...". Not
+        // only parse_error: a number too big for a double is out_of_range.406 (found by
+        // tests/fuzz/state.cpp), and must name the file too.
         std::string what = e.what();
         auto pos = what.find("] ");
         throw Error(display_name + ": " + (pos == std::string::npos ? what : what.substr(pos + 2)));

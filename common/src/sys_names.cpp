@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
@@ -43,8 +44,10 @@ int parse_signal(std::string_view name) {
         auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
         return ec == std::errc() && p == digits.data() + digits.size() ? n : -1;
     };
+    // toupper() takes an unsigned char's value: a plain char above 0x7f would be negative.
     std::string upper(name);
-    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+    std::transform(upper.begin(), upper.end(), upper.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     std::string_view s = upper;
     if (s.starts_with("SIG")) s.remove_prefix(3);
     int sig = -1;
@@ -53,8 +56,10 @@ int parse_signal(std::string_view name) {
         sig = number(s);
     else if (s == "RTMIN" || s == "RTMAX")
         sig = s == "RTMIN" ? SIGRTMIN : SIGRTMAX;
+    // An offset past the real-time range is refused before it is added: SIGRTMIN + a big
+    // offset would overflow an int.
     else if (s.starts_with("RTMIN+") && number(s.substr(6)) >= 0)
-        sig = SIGRTMIN + number(s.substr(6));
+        sig = number(s.substr(6)) <= SIGRTMAX - SIGRTMIN ? SIGRTMIN + number(s.substr(6)) : 0;
     else if (s.starts_with("RTMAX-") && number(s.substr(6)) >= 0)
         sig = SIGRTMAX - number(s.substr(6));
     for (int i = 1; sig == -1 && i < SIGRTMIN; ++i)
@@ -174,10 +179,16 @@ std::string open_flags_string(int flags) {
     return out.empty() ? flags_string(bits, names) : out + "|" + flags_string(bits, names);
 }
 
+// errno is kept: a wrapper builds its message, "fchdir " + fd_object(fd), in the same call as the
+// syscall, check(::fchdir(fd), ...), and the order in which a call's arguments are evaluated is
+// unspecified. g++ builds the message first; clang makes the syscall first, and this readlink's
+// ENOENT replaced its errno (found by unit_common under make test-asan, which clang builds).
 std::string fd_string(int fd) {
+    int saved = errno;
     char target[4096];
     std::string link = "/proc/self/fd/" + std::to_string(fd);
     ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    errno = saved;
     if (n <= 0) return std::to_string(fd);
     return std::to_string(fd) + "<" + std::string(target, static_cast<size_t>(n)) + ">";
 }

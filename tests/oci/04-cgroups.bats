@@ -317,7 +317,7 @@ cpu_ticks() {
     local id=fallback-$$
     set_args grep ^0:: /proc/self/cgroup
     # The first clone3 fails as a kernel older than 5.7 refuses the flag.
-    strace -o /dev/null -e trace=clone3 -e inject=clone3:error=EINVAL:when=1 \
+    no_lsan strace -o /dev/null -e trace=clone3 -e inject=clone3:error=EINVAL:when=1 \
         "$RUNG" --root "$ROOT" --debug create --bundle "$BUNDLE" "$id" \
         >"$BATS_TEST_TMPDIR/$id.out" 2>"$BATS_TEST_TMPDIR/$id.err" </dev/null
     run grep -E 'clone3 without CLONE_INTO_CGROUP|move init .* through cgroup.procs' "$BATS_TEST_TMPDIR/$id.err"
@@ -338,7 +338,7 @@ cpu_ticks() {
     mkdir "$CG/$TOP"
     # The mkdir of parent fails once with ENOENT, as it does when the container that made
     # $TOP removes it just then; create walks the path again.
-    strace -o /dev/null -P "$CG/$TOP/parent" -e trace=mkdir,mkdirat \
+    no_lsan strace -o /dev/null -P "$CG/$TOP/parent" -e trace=mkdir,mkdirat \
         -e inject=mkdir,mkdirat:error=ENOENT:when=1 \
         "$RUNG" --root "$ROOT" create --bundle "$BUNDLE" "$id" </dev/null
     assert_equal "$(cgroup_of "$(init_pid "$id")")" "/$TOP/parent/$id"

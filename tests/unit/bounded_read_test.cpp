@@ -108,6 +108,11 @@ TEST_CASE(
                          doctest::Contains("standard input: parse error"), Error);
     CHECK_THROWS_WITH_AS(parse_json(nested(kMaxJsonDepth + 2), "standard input"),
                          "standard input: nested deeper than 1000 levels", Error);
+    // Found by tests/fuzz/state.cpp: a number beyond a double escaped as nlohmann's own
+    // out_of_range, "rung: create: [json.exception.out_of_range.406] number overflow ...", with
+    // no file named.
+    CHECK_THROWS_WITH_AS(parse_json(R"({"a": 1e999})", "config.json"),
+                         "config.json: number overflow parsing '1e999'", Error);
 
     REQUIRE(::pipe(fds) == 0);
     unique_fd r2(fds[0]), w2(fds[1]);

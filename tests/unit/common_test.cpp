@@ -246,6 +246,17 @@ TEST_CASE("signals by name, with or without SIG, any case, and by number") {
     CHECK_THROWS_WITH_AS(sys::parse_signal("FOO"), "unknown signal \"FOO\"", Error);
 }
 
+// Found with tests/fuzz/signal.cpp: SIGRTMIN + 2147483647 overflowed an int, undefined behaviour
+// that UBSan stops at (make test-asan), before the range check could refuse it. And a byte
+// above 0x7f went to toupper() as a negative char, which is undefined too.
+TEST_CASE("a real-time offset too big for an int, and bytes above 0x7f, are unknown signals") {
+    for (const char* bad : {"RTMIN+2147483647", "SIGRTMIN+2147483600", "RTMAX-2147483647",
+                            "RTMIN+99999999999", "\xff", "K\xe9LL"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_WITH_AS(sys::parse_signal(bad), doctest::Contains("unknown signal"), Error);
+    }
+}
+
 TEST_CASE("now_rfc3339 is UTC with nanoseconds") {
     // The date and time libc's gmtime_r gives the same second (or the next, at a boundary).
     auto utc = [] {
