@@ -216,7 +216,7 @@ TERMINABLE='trap "exit 0" TERM; while :; do sleep 0.1; done'
     shim kill k9 9
     wait_for status_is k9 stopped
     run -1 shim kill k9 9
-    assert_equal "$(last_error)" "kill: container \"k9\" is stopped: only a created or running one can be signalled"
+    assert_equal "$(last_error)" "kill: container \"k9\" is stopped: only a created or running one can be signalled (container not running)"
     log_is_json
 }
 

@@ -272,7 +272,7 @@ assert_nothing_left() {
         rung start k
         run rung kill k KILL
         if ((status != 0)); then
-            assert_output 'rung: kill: container "k" is stopped: only a created or running one can be signalled'
+            assert_output 'rung: kill: container "k" is stopped: only a created or running one can be signalled (container not running)'
         fi
         rung delete --force k
         assert_nothing_left k
