@@ -34,8 +34,8 @@ leftovers() {
     found=$(shopt -s nullglob dotglob && echo "$ROOT"/*)
     [[ -z $found ]] || echo "state: $found"
     ((PHASE < 4)) || [[ ! -e $CGROUP2/rung/$id ]] || echo "cgroup $CGROUP2/rung/$id"
-    ! grep -qF " $BATS_TEST_TMPDIR" /proc/self/mountinfo || echo "mounts below $BATS_TEST_TMPDIR"
-    ! pgrep -f -- "[-]-root $ROOT " >/dev/null || echo "processes"
+    if grep -qF " $BATS_TEST_TMPDIR" /proc/self/mountinfo; then echo "mounts below $BATS_TEST_TMPDIR"; fi
+    if pgrep -f -- "[-]-root $ROOT " >/dev/null; then echo "processes"; fi
     found=$(shopt -s nullglob dotglob && echo "$work"/*)
     [[ -z $found ]] || echo "files in the working directory: $found"
 }

@@ -69,7 +69,7 @@ leftovers() {
     ((PHASE < 4)) || [[ ! -e $CGROUP2/rung/$id ]] || echo "cgroup $CGROUP2/rung/$id"
     # (MOUNTS: the test's own, a tmpfs as --root.)
     (($(mounts_below_tmpdir) == ${MOUNTS:-0})) || echo "mounts below $BATS_TEST_TMPDIR"
-    ! pgrep -f -- "[-]-root $ROOT .* $id\$|[s]leep $NAP\$" >/dev/null || echo "processes"
+    if pgrep -f -- "[-]-root $ROOT .* $id\$|[s]leep $NAP\$" >/dev/null; then echo "processes"; fi
 }
 
 no_leftovers() {

@@ -25,7 +25,7 @@ leftovers() {
     found=$(shopt -s nullglob && echo "$CGROUP2/rung/$1"*)
     ((PHASE < 4)) || [[ -z $found ]] || echo "cgroups: $(echo "$found" | wc -w)"
     (($(mounts_below_tmpdir) == 0)) || echo "mounts below $BATS_TEST_TMPDIR"
-    ! pgrep -f -- "[-]-root $ROOT |[s]leep $NAP\$" >/dev/null || echo "processes"
+    if pgrep -f -- "[-]-root $ROOT |[s]leep $NAP\$" >/dev/null; then echo "processes"; fi
 }
 
 no_leftovers() {
