@@ -12,21 +12,27 @@ setup() {
 
 # in_root TYPE CMD...: CMD chrooted into a new root of TYPE ("dir": a plain directory, not a mount
 # point; "ramfs": a ramfs mount, as an initramfs is), with the host's directories bound in, in a
-# mount namespace of its own so that nothing is left on the host.
+# mount namespace of its own so that nothing is left on the host. The checkout and the build
+# may live anywhere (CI's is not under /work): their top directories are bound in too.
 in_root() {
-    local type=$1 root=$BATS_TEST_TMPDIR/root
+    local type=$1 root=$BATS_TEST_TMPDIR/root top
+    local -a tops=()
     shift
+    for top in "$REPO_ROOT" "${BUILD_DIR:-$REPO_ROOT/build}" "$BATS_TEST_TMPDIR"; do
+        top=${top#/}
+        tops+=("${top%%/*}")
+    done
     mkdir -p "$root"
     unshare -m --propagation private bash -euc '
-        root=$1 type=$2
-        shift 2
+        root=$1 type=$2 tops=$3
+        shift 3
         [[ $type == ramfs ]] && mount -t ramfs ramfs "$root"
-        for d in usr lib lib64 bin sbin etc proc sys dev tmp work root run; do
-            [[ -d /$d ]] || continue
+        for d in usr lib lib64 bin sbin etc proc sys dev root run $tops; do
+            [[ -d /$d ]] && ! mountpoint -q "$root/$d" || continue
             mkdir -p "$root/$d"
             mount --rbind "/$d" "$root/$d"
         done
-        exec chroot "$root" "$@"' in_root "$root" "$type" "$@"
+        exec chroot "$root" "$@"' in_root "$root" "$type" "${tops[*]}" "$@"
 }
 
 @test "doctor: each machine check prints one line, ok, FAIL or warn, with the fix and its entry" {
