@@ -17,13 +17,6 @@ if(RUNG_WERROR)
     add_compile_options(-Werror)
 endif()
 
-# Fault points (rung/fault.hpp): RUNG_FAULT=<point>[:exit|:kill] fails the runtime at a step.
-# For the test build only (tests/oci/05-faults.bats); a release build has none.
-option(RUNG_FAULT_INJECTION "Compile in the fault points RUNG_FAULT selects (tests only)" OFF)
-if(RUNG_FAULT_INJECTION)
-    add_compile_definitions(RUNG_FAULT_INJECTION)
-endif()
-
 # RUNG_SANITIZE=address,undefined (make test-asan): every target of the tree, common/, the phases,
 # the unit tests and the tools, built with those sanitizers. UB is fatal (-fno-sanitize-recover),
 # so a finding fails the test that met it instead of scrolling past; frame pointers keep the
@@ -40,10 +33,32 @@ if(NOT TARGET rung_common)
 endif()
 
 # rung_phase(N NAME SOURCES...): the phase's binary, named `rung`, in this phase's build dir.
+# Everything but main.cpp is compiled once, into the static library rung_phaseN_core, which the
+# binary and the phase's unit tests (tests/unit) link: a test pulls in only the files it calls,
+# and nothing is compiled twice. The core links rung_common but not rung_sys, so that a test can
+# link the fake sys (tests/unit/fake_sys.hpp) in its place.
+# With RUNG_FAULT_TWINS (on by default; the tests use them), the same objects are linked a second
+# time with the live fault points (rung/fault.hpp), as faults/phaseN-NAME/rung: one more link.
+option(RUNG_FAULT_TWINS "Also link each phase with live fault points, faults/<phase>/rung (tests)" ON)
 function(rung_phase number name)
     set(target rung_phase${number})
-    add_executable(${target} ${ARGN})
+    set(core ${ARGN})
+    list(FILTER core EXCLUDE REGEX "(^|/)main\\.cpp$")
+    add_library(${target}_core STATIC ${core})
+    target_include_directories(${target}_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+    target_link_libraries(${target}_core PUBLIC rung_common)
+    add_library(${target}_main OBJECT main.cpp)
+    target_compile_definitions(${target}_main PRIVATE RUNG_PHASE="${number}-${name}")
+    target_link_libraries(${target}_main PRIVATE ${target}_core)
+    add_executable(${target} $<TARGET_OBJECTS:${target}_main>)
     set_target_properties(${target} PROPERTIES OUTPUT_NAME rung)
-    target_compile_definitions(${target} PRIVATE RUNG_PHASE="${number}-${name}")
-    target_link_libraries(${target} PRIVATE rung_common rung_sys)
+    target_link_libraries(${target} PRIVATE ${target}_core rung_fault_off rung_common rung_sys)
+    if(RUNG_FAULT_TWINS)
+        get_filename_component(dir ${CMAKE_CURRENT_BINARY_DIR} NAME)
+        add_executable(${target}_faults $<TARGET_OBJECTS:${target}_main>)
+        set_target_properties(${target}_faults PROPERTIES OUTPUT_NAME rung
+                              RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/faults/${dir})
+        target_link_libraries(${target}_faults PRIVATE ${target}_core rung_fault rung_common
+                              rung_sys)
+    endif()
 endfunction()

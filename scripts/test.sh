@@ -196,8 +196,7 @@ cgroups_check() {
 }
 
 # asan_rows SCOPE: the sanitizer tree, ASAN_BUILD_DIR (default ./build-asan), built by
-# scripts/build-asan.sh with clang, -fsanitize=address,undefined, the fault points and the fuzz
-# targets. SCOPE "phase5" (CI's share): phase 5's unit binaries and common's, the OCI suite
+# scripts/build-asan.sh with clang, -fsanitize=address,undefined, and the fuzz targets. SCOPE "phase5" (CI's share): phase 5's unit binaries and common's, the OCI suite
 # against phase 5; "all" (make test-asan): every unit binary, the suite against every phase.
 # Rows "asan unit ..." and "asan oci phaseN-NAME". The sanitizers write their reports to files, not to the tests' stderr (a
 # test expecting a failure would pass over a report with exit status 1 just the same): any report
@@ -206,7 +205,7 @@ asan_rows() {
     local scope=$1 asan=${ASAN_BUILD_DIR:-$repo/build-asan}
     local targets=() ctest_args=() phases=(phase*-*/)
     if [[ $scope == phase5 ]]; then
-        targets=(rung_phase5 recvtty attack seccomp_agent swapdirs unit_common
+        targets=(rung_phase5 rung_phase5_faults recvtty attack seccomp_agent swapdirs unit_common
             unit_fake_sys unit_spec_phase5 unit_lifecycle_phase5 unit_rootfs_phase5
             unit_steps_phase5 unit_cgroups_phase5 unit_security_phase5 unit_reexec_phase5
             unit_devices_phase5)
@@ -228,8 +227,6 @@ asan_rows() {
     # Exported to the tests for as long as this function runs.
     local -x ASAN_OPTIONS=log_path=$reports/asan:detect_leaks=1
     local -x UBSAN_OPTIONS=log_path=$reports/ubsan:print_stacktrace=1
-    # The tree's fault points: tests/oci/05-faults.bats injects each one with this build's rung.
-    local -x RUNG_FAULT_BIN=$asan
     local -x RECVTTY=$asan/tests/tools/recvtty ATTACK=$asan/tests/tools/attack
     local -x SECCOMP_AGENT=$asan/tests/tools/seccomp_agent SWAPDIRS=$asan/tests/tools/swapdirs
     echo "== unit tests ($asan)"

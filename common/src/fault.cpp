@@ -1,7 +1,5 @@
-// fault.cpp: the test build's fault points (rung/fault.hpp). Compiled to nothing otherwise.
+// fault.cpp: the live fault points (rung/fault.hpp), linked into the faults/ twins only.
 #include "rung/fault.hpp"
-
-#ifdef RUNG_FAULT_INJECTION
 #include "rung/error.hpp"
 #include "rung/log.hpp"
 #include "rung/sys.hpp"
@@ -54,4 +52,3 @@ void point(std::string_view name) {
 }
 
 } // namespace rung::fault
-#endif

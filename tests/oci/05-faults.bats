@@ -1,14 +1,14 @@
 #!/usr/bin/env bats
-# Fault injection at every step (issue 13, item 3). A build configured with
-# -DRUNG_FAULT_INJECTION=ON has a fault point after each step of create, start, exec and delete
-# (rung/fault.hpp); RUNG_FAULT=<point>:exit makes the process that reaches it fail there with
-# "injected fault at <point>", RUNG_FAULT=<point>:kill makes it SIGKILL itself. For every point
-# of this phase, found by name in its sources, both ways: the command fails, then `delete
-# --force` leaves no state directory, cgroup, mount or process, and the ID works again.
+# Fault injection at every step (issue 13, item 3). Each phase's `rung` has a fault point after
+# each step of create, start, exec and delete (rung/fault.hpp) that does nothing; its twin,
+# faults/<phase>/rung in the same build tree, is the same objects linked with live points:
+# RUNG_FAULT=<point>:exit makes the process that reaches it fail there with "injected fault at
+# <point>", RUNG_FAULT=<point>:kill makes it SIGKILL itself. For every point of this phase, found
+# by name in its sources, both ways: the command fails, then `delete --force` leaves no state
+# directory, cgroup, mount or process, and the ID works again.
 #
-# RUNG_FAULT_BIN is that build's rung of this phase, or the build directory that holds
-# phase<N>-*/rung for every phase. Without it the test is skipped (a release build has no
-# points); build-asan (make test-asan) is configured with them.
+# The twin is found beside $RUNG (BUILD/phaseN-NAME/rung -> BUILD/faults/phaseN-NAME/rung);
+# RUNG_FAULT_BIN names another: a rung, or a build directory holding faults/phaseN-*/rung.
 
 load helpers
 
@@ -16,8 +16,10 @@ setup() {
     setup_bundle
     NAP=43$$
     local bin=${RUNG_FAULT_BIN:-}
-    if [[ -d $bin ]]; then
-        bin=$(echo "$bin"/phase"$PHASE"-*/rung)
+    if [[ -z $bin ]]; then
+        bin=${RUNG%/*/rung}/faults/$(basename "$(dirname "$RUNG")")/rung
+    elif [[ -d $bin ]]; then
+        bin=$(echo "$bin"/faults/phase"$PHASE"-*/rung)
     fi
     FAULT_RUNG=$bin
     CGROUP2=/sys/fs/cgroup/unified
@@ -29,8 +31,9 @@ teardown() {
 }
 
 require_fault_build() {
-    [[ -n ${RUNG_FAULT_BIN:-} ]] ||
-        skip "RUNG_FAULT_BIN is unset: needs rung built with -DRUNG_FAULT_INJECTION=ON"
+    # Only a tree configured with -DRUNG_FAULT_TWINS=OFF, or a rung from elsewhere, lacks it.
+    [[ -n ${RUNG_FAULT_BIN:-} || -x $FAULT_RUNG ]] ||
+        skip "no fault twin of $RUNG at $FAULT_RUNG (a build with -DRUNG_FAULT_TWINS=ON has it)"
     [[ -x $FAULT_RUNG ]] || fail "RUNG_FAULT_BIN: no phase $PHASE rung at '$FAULT_RUNG'"
 }
 

@@ -4,13 +4,18 @@
 //
 //     fault::point("create:cgroup");
 //
-// In an ordinary build a point is an empty inline function: it costs nothing, and the binary has
-// no way to be told to fail. A build configured with -DRUNG_FAULT_INJECTION=ON (the test build,
-// never a release) reads RUNG_FAULT=<point>[:exit|:kill] once; at the point named there the
-// runtime (or init, or a hook runner: whichever process reaches it) fails as a real step would:
+// Which implementation a binary has is chosen when it is linked, as rung_sys or the fake sys is
+// (common/CMakeLists.txt). Every `rung` links rung_fault_off: a point is a call to an empty
+// function (a few nanoseconds beside the system calls of its step), and the binary has no way to
+// be told to fail. Its twin, faults/phaseN-NAME/rung in the same build tree, is the same objects
+// linked with rung_fault (tests only, never installed): it reads RUNG_FAULT=<point>[:exit|:kill]
+// once, and at the point named there the runtime (or init, or a hook runner: whichever process
+// reaches it) fails as a real step would:
 //   :exit (the default)  throws Error("injected fault at <point>"), which takes the error path;
 //   :kill                SIGKILLs itself, which nothing can catch: what a crash or an OOM kill
 //                        leaves behind.
+// Linking, not a compile switch, so the twin costs one link instead of a second build of the
+// phase, and the suite tests the very objects `rung` is made of.
 // tests/oci/05-faults.bats finds every point by its name in the phase's sources, injects each
 // both ways, and checks that `delete --force` then leaves nothing behind.
 #pragma once
@@ -19,10 +24,6 @@
 
 namespace rung::fault {
 
-#ifdef RUNG_FAULT_INJECTION
 void point(std::string_view name);
-#else
-inline void point(std::string_view) {}
-#endif
 
 } // namespace rung::fault
