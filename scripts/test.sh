@@ -47,6 +47,16 @@ checks=()       # "name ok" / "name FAILED"
 rows=()         # one printed row per suite
 skips_file=$build/skips.txt # "suite<TAB>reason", one line per skipped test
 : >"$skips_file"
+steps=()        # "label<TAB>seconds", one per section, for the summary's times
+step_label="deps (scripts/deps.sh)" step_start=0
+
+# section TEXT: print "== TEXT" and start timing it; the summary lists each step's minutes, so a
+# slow CI run says where its time went.
+section() {
+    steps+=("$step_label"$'\t'$((SECONDS - step_start)))
+    step_label=$1 step_start=$SECONDS
+    echo "== $1"
+}
 
 failed_checks=()
 check() { # check NAME STATUS: a check passed (STATUS 0) or failed; failures count in "failed"
@@ -86,6 +96,14 @@ summary() {
                  END { for (i = 1; i <= k; i++) printf "  %5d  %-50s %s\n", total[order[i]], order[i], where[order[i]] }' |
             sort -s -k1,1nr
     fi
+    steps+=("$step_label"$'\t'$((SECONDS - step_start)))
+    step_label='' step_start=$SECONDS
+    echo
+    echo "time, by step (${SECONDS} s in all):"
+    local step
+    for step in "${steps[@]}"; do
+        printf '  %3d:%02d  %s\n' $((${step##*$'\t'} / 60)) $((${step##*$'\t'} % 60)) "${step%$'\t'*}"
+    done
     echo
     echo "$passed passed, $failed failed, $skipped skipped"
 }
@@ -172,7 +190,7 @@ oci_rows() {
             row "$prefix$dir" 0 1 0
             continue
         fi
-        echo "== OCI suite (tests/oci/*.bats) against ${build##*/}/$dir"
+        section "OCI suite (tests/oci/*.bats) against ${build##*/}/$dir"
         tap=$build/oci-$dir.tap
         RUNG=$bin PHASE=$n bats --tap tests/oci/*.bats >"$tap" 2>&1
         tap_counts "$prefix$dir" "$tap"
@@ -212,7 +230,7 @@ asan_rows() {
         ctest_args=(-R '^unit_(common|fake_sys|[a-z]+_phase5)$')
         phases=(phase5-*/)
     fi
-    echo "== sanitizer tree ($asan: ASan + UBSan, fault points, fuzz targets; $scope)"
+    section "sanitizer tree ($asan: ASan + UBSan, fault points, fuzz targets; $scope)"
     mkdir -p "$asan"
     if ASAN_BUILD_DIR=$asan scripts/build-asan.sh "${targets[@]}" >"$asan/build.log" 2>&1; then
         check "asan build" 0
@@ -229,7 +247,7 @@ asan_rows() {
     local -x UBSAN_OPTIONS=log_path=$reports/ubsan:print_stacktrace=1
     local -x RECVTTY=$asan/tests/tools/recvtty ATTACK=$asan/tests/tools/attack
     local -x SECCOMP_AGENT=$asan/tests/tools/seccomp_agent SWAPDIRS=$asan/tests/tools/swapdirs
-    echo "== unit tests ($asan)"
+    section "unit tests ($asan)"
     unit_rows "$asan" "asan " "${ctest_args[@]}"
     oci_rows "$asan" "asan oci " "${phases[@]}"
     unset ASAN_OPTIONS UBSAN_OPTIONS
@@ -246,7 +264,7 @@ asan_rows() {
 # each on their seed corpora (scripts/fuzz.sh): one row, "fuzz smoke", a test per target.
 fuzz_smoke() {
     local asan=${ASAN_BUILD_DIR:-$repo/build-asan} out ok all
-    echo "== fuzz smoke (tests/fuzz, scripts/fuzz.sh ${FUZZ_SMOKE_SECONDS:-3})"
+    section "fuzz smoke (tests/fuzz, scripts/fuzz.sh ${FUZZ_SMOKE_SECONDS:-3})"
     mkdir -p "$asan"
     if ! ASAN_BUILD_DIR=$asan scripts/build-asan.sh fuzz_all >"$asan/fuzz-build.log" 2>&1; then
         tail -40 "$asan/fuzz-build.log"
@@ -260,7 +278,7 @@ fuzz_smoke() {
     row "fuzz smoke" "$ok" $((all - ok)) 0
 }
 
-echo "== rootfs ($build/rootfs)"
+section "rootfs ($build/rootfs)"
 export ROOTFS_CACHE=$build/rootfs
 if scripts/mkrootfs.sh "$build/rootfs"; then
     check rootfs 0
@@ -288,7 +306,7 @@ if ((asan_mode)); then
     exit
 fi
 
-echo "== format (clang-format, .clang-format)"
+section "format (clang-format, .clang-format)"
 # Tracked files and new ones not yet added (but not what .gitignore ignores), in the source dirs.
 mapfile -t sources < <(git ls-files -co --exclude-standard -- 'common/*.[ch]pp' 'phase*/*.[ch]pp' \
     'tests/*.[ch]pp' 2>/dev/null || find common phase* tests -name '*.[ch]pp')
@@ -297,7 +315,7 @@ rc=$?
 ((rc == 0)) || { head -20 "$build/format.log"; echo "FAILED: formatting: run clang-format -i on the files above"; }
 check format $rc
 
-echo "== shellcheck (scripts/, tests/, .ci/)"
+section "shellcheck (scripts/, tests/, .ci/)"
 # Every shell file: by extension (.sh, .bash, .bats) or by a sh/bash/bats shebang. The Bats files
 # are checked as Bats (shellcheck knows @test). Excluded, for the whole tree:
 #   SC2016  a $ in single quotes: the suite and the demo pass commands to the container's shell
@@ -317,7 +335,7 @@ rc=$?
 ((rc == 0)) || { cat "$build/shellcheck.log"; echo "FAILED: shellcheck: fix the lines above"; }
 check shellcheck $rc
 
-echo "== build ($build, -DRUNG_WERROR=ON)"
+section "build ($build, -DRUNG_WERROR=ON)"
 if cmake -S . -B "$build" -DRUNG_WERROR=ON >"$build/configure.log" 2>&1 &&
     cmake --build "$build" -j "$(nproc)" >"$build/build.log" 2>&1; then
     check build 0
@@ -328,7 +346,7 @@ else
     exit 1
 fi
 
-echo "== unit tests (every doctest case of every ctest binary)"
+section "unit tests (every doctest case of every ctest binary)"
 unit_rows "$build" ""
 
 oci_rows "$build" "oci " phase*-*/
@@ -336,7 +354,7 @@ oci_rows "$build" "oci " phase*-*/
 # ---- docs: the learner's tools (tests/docs: phase-diff, lab-check), once -----------------------
 # One row, "docs". They read the phase directories and run lab-check against the builds above.
 if compgen -G 'tests/docs/*.bats' >/dev/null; then
-    echo "== docs (tests/docs/*.bats)"
+    section "docs (tests/docs/*.bats)"
     tap=$build/docs.tap
     BUILD_DIR=$build bats --tap tests/docs/*.bats >"$tap" 2>&1
     tap_counts "docs" "$tap"
@@ -348,7 +366,7 @@ fi
 interop_bin=
 for b in "$build"/phase5-*/rung; do [[ -x $b ]] && interop_bin=$b; done
 if [[ -f tests/interop/podman.bats && -n $interop_bin ]]; then
-    echo "== interop (tests/interop/podman.bats) against ${interop_bin#"$build"/}"
+    section "interop (tests/interop/podman.bats) against ${interop_bin#"$build"/}"
     scripts/deps.sh --interop >"$build/interop-deps.log" 2>&1 ||
         echo "scripts/deps.sh --interop failed: the interop tests skip (log: $build/interop-deps.log)"
     tap=$build/interop-podman.tap
@@ -360,7 +378,7 @@ fi
 # One row, "interop containerd". deps.sh --interop (above) installs containerd; where it could
 # not, each test skips with the reason. The file starts a private containerd of its own.
 if [[ -f tests/interop/containerd.bats && -n $interop_bin ]]; then
-    echo "== interop (tests/interop/containerd.bats) against ${interop_bin#"$build"/}"
+    section "interop (tests/interop/containerd.bats) against ${interop_bin#"$build"/}"
     tap=$build/interop-containerd.tap
     RUNG=$interop_bin bats --tap tests/interop/containerd.bats >"$tap" 2>&1
     tap_counts "interop containerd" "$tap"
@@ -371,7 +389,7 @@ fi
 # the same shim; the client is tests/interop/cri/cri.js, whose npm modules deps.sh --interop
 # (above) installs. Where containerd, node or the modules are missing, each test skips, saying so.
 if [[ -f tests/interop/cri.bats && -n $interop_bin ]]; then
-    echo "== interop (tests/interop/cri.bats) against ${interop_bin#"$build"/}"
+    section "interop (tests/interop/cri.bats) against ${interop_bin#"$build"/}"
     tap=$build/interop-cri.tap
     RUNG=$interop_bin bats --tap tests/interop/cri.bats >"$tap" 2>&1
     tap_counts "interop cri" "$tap"
@@ -390,7 +408,7 @@ cgroups_check
 # 1 some test failed (the TAP says which), 77 nothing run because qemu cannot run here (its
 # stdout says why: shown as a skipped check, not a failure), 125 the VM itself failed.
 if [[ -x scripts/vm-test.sh ]]; then
-    echo "== VM suites (scripts/vm-test.sh, one boot)"
+    section "VM suites (scripts/vm-test.sh, one boot)"
     vm_out=$build/vm-tap
     rm -rf "$vm_out"
     mkdir -p "$vm_out"
