@@ -690,6 +690,11 @@ int seccomp_set_filter(unsigned int flags, const struct sock_filter* insns, size
                        std::string_view rule) {
     std::string f = seccomp_flags_string(flags);
     log::step(rule, "seccomp(SECCOMP_SET_MODE_FILTER, ", f, ", {len ", count, "})");
+    if (count > USHRT_MAX) { // sock_fprog.len would truncate it: another, shorter program
+        errno = EINVAL;
+        return check(-1, "seccomp SECCOMP_SET_MODE_FILTER of " + std::to_string(count) +
+                             " instructions");
+    }
     struct sock_fprog prog {};
     prog.len = static_cast<unsigned short>(count);
     prog.filter = const_cast<struct sock_filter*>(insns);
