@@ -120,6 +120,11 @@ std::vector<sock_filter> export_program(scmp_filter_ctx ctx, const std::string& 
     if (bytes.empty() || bytes.size() % sizeof(sock_filter) != 0)
         throw Error(at + ": libseccomp generated " + std::to_string(bytes.size()) +
                     " bytes, not a BPF program");
+    // seccomp(2) takes at most BPF_MAXINSNS; its length field could not even hold 65536.
+    if (bytes.size() / sizeof(sock_filter) > BPF_MAXINSNS)
+        throw Error(at + ": libseccomp generated " +
+                    std::to_string(bytes.size() / sizeof(sock_filter)) +
+                    " BPF instructions: the kernel loads at most " + std::to_string(BPF_MAXINSNS));
     std::vector<sock_filter> insns(bytes.size() / sizeof(sock_filter));
     std::memcpy(insns.data(), bytes.data(), bytes.size());
     return insns;

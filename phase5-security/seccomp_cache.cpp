@@ -158,7 +158,7 @@ std::optional<Program> decode_entry(std::string_view in, const std::string& key)
     in.remove_prefix(key_size);
     Program program;
     uint32_t count = 0;
-    if (!get(in, program.flags) || !get(in, count) || count == 0 ||
+    if (!get(in, program.flags) || !get(in, count) || count == 0 || count > BPF_MAXINSNS ||
         in.size() != size_t{count} * sizeof(sock_filter))
         return std::nullopt;
     program.insns.resize(count);
