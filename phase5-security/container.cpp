@@ -435,7 +435,7 @@ Created create_container(const CreateOptions& opts) {
     Spec spec = load_spec(bundle);
     NamespacePlan plan = plan_namespaces(spec.linux.namespaces);
     check_spec(spec, plan, opts);
-    std::optional<seccomp::Filter> seccomp = compile_seccomp(spec);
+    std::optional<seccomp::Filter> seccomp = compile_seccomp(spec, opts.root);
     CgroupPlan cgroup = plan_cgroup(spec, opts.id);
 
     ContainerDir dir = ContainerDir::create(opts.root, opts.id);

@@ -116,10 +116,12 @@ pid_t host_pid() {
 
 // config-linux.md, seccomp: the container's linux.seccomp holds for every process of it (runc
 // applies it to exec too). Compiled by the runtime before the clone, so a profile this host
-// cannot load fails here; the child connects to the agent before it joins the mount namespace.
+// cannot load fails here, or found in the cache that create filled (same root); the child
+// connects to the agent before it joins the mount namespace.
 std::optional<seccomp::Filter> exec_seccomp(const ExecOptions& opts) {
     if (!opts.seccomp) return std::nullopt;
-    return with_context("config.json", [&] { return seccomp::Filter(*opts.seccomp); });
+    return with_context("config.json",
+                        [&] { return seccomp::cached_filter(*opts.seccomp, opts.root); });
 }
 
 [[noreturn]] void exec_child(const ExecOptions& opts, const NamespacePlan& plan,

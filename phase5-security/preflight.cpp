@@ -169,13 +169,16 @@ void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions
         throw Error("config.json: process.terminal is true: create needs --console-socket");
 }
 
-// config-linux.md, seccomp: compiled once, before create makes anything, so that a bad profile
-// fails in one line with nothing left behind. clone3 copies the filter into init with the rest
-// of the runtime's memory; init loads that copy. (Compiling it is most of what seccomp costs:
-// the default profile's rules take libseccomp about 15 million instructions.)
-std::optional<seccomp::Filter> compile_seccomp(const Spec& spec) {
+// config-linux.md, seccomp: compiled to BPF before create makes anything, so that a bad profile
+// fails in one line with nothing left behind. clone3 copies the program into init with the rest
+// of the runtime's memory; init loads that copy with one seccomp(2) call. Compiling is most of
+// what seccomp costs (libseccomp takes tens of millions of instructions for the default
+// profile), so it is done once per profile and host: the program is cached in the state root
+// (seccomp_cache.cpp).
+std::optional<seccomp::Filter> compile_seccomp(const Spec& spec, const std::string& root) {
     if (!spec.linux.seccomp) return std::nullopt;
-    return with_context("config.json", [&] { return seccomp::Filter(*spec.linux.seccomp); });
+    return with_context("config.json",
+                        [&] { return seccomp::cached_filter(*spec.linux.seccomp, root); });
 }
 
 } // namespace rung

@@ -25,8 +25,9 @@ void check_process(const Process& p, const std::string& where);
 // What config.json asks for that needs more than a valid shape.
 void check_spec(const Spec& spec, const NamespacePlan& plan, const CreateOptions& opts);
 
-// linux.seccomp compiled, for init to load (none without linux.seccomp).
-std::optional<seccomp::Filter> compile_seccomp(const Spec& spec);
+// linux.seccomp compiled, or found in the cache under the state root `root`, for init to load
+// (none without linux.seccomp).
+std::optional<seccomp::Filter> compile_seccomp(const Spec& spec, const std::string& root);
 
 // config-linux.md, cgroupsPath: the container's cgroup, from the hierarchy's root.
 std::string cgroup_path_of(const Spec& spec, const std::string& id);

@@ -1,15 +1,20 @@
-// seccomp: linux.seccomp translated for libseccomp, loaded last, and the notify fd sent to the
-// agent. seccomp.hpp says what is loaded when, and why.
+// seccomp: linux.seccomp translated for libseccomp and compiled to BPF, loaded last, and the
+// notify fd sent to the agent. seccomp.hpp says what is loaded when, and why.
 #include "seccomp.hpp"
 
 #include "rung/error.hpp"
+#include "rung/file.hpp"
 #include "rung/log.hpp"
+#include "rung/sys.hpp"
 #include "terminal.hpp"
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <linux/seccomp.h>
 #include <nlohmann/json.hpp>
 #include <seccomp.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -79,37 +84,69 @@ scmp_arg_cmp condition_of(const SeccompArg& a) {
     return {a.index, op_of(a.op), a.value, a.value_two};
 }
 
-// config-linux.md, flags: seccomp(2)'s SECCOMP_FILTER_FLAG_*, as libseccomp's attributes.
-void set_flag(scmp_filter_ctx ctx, const std::string& flag) {
+// config-linux.md, flags: seccomp(2)'s SECCOMP_FILTER_FLAG_*, as libseccomp's attributes (which
+// check that this libseccomp and kernel can do it). Returns the flag for seccomp(2), as
+// libseccomp's seccomp_load would pass it.
+uint32_t set_flag(scmp_filter_ctx ctx, const std::string& flag) {
     scmp_filter_attr attr;
+    uint32_t bit;
     if (flag == "SECCOMP_FILTER_FLAG_TSYNC")
-        attr = SCMP_FLTATR_CTL_TSYNC;
+        attr = SCMP_FLTATR_CTL_TSYNC, bit = SECCOMP_FILTER_FLAG_TSYNC;
     else if (flag == "SECCOMP_FILTER_FLAG_LOG")
-        attr = SCMP_FLTATR_CTL_LOG;
+        attr = SCMP_FLTATR_CTL_LOG, bit = SECCOMP_FILTER_FLAG_LOG;
     else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
-        attr = SCMP_FLTATR_CTL_SSB;
+        attr = SCMP_FLTATR_CTL_SSB, bit = SECCOMP_FILTER_FLAG_SPEC_ALLOW;
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
     else if (flag == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
-        attr = SCMP_FLTATR_CTL_WAITKILL;
+        attr = SCMP_FLTATR_CTL_WAITKILL, bit = SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 #endif
     else
         throw Error(quote(flag) + ": libseccomp " + libseccomp_version() + " cannot set it");
     log::step("config-linux.md: seccomp, flags", "seccomp_attr_set(", flag, ", 1)");
     if (int rc = ::seccomp_attr_set(ctx, attr, 1); rc < 0)
         fail(quote(flag) + ": libseccomp " + libseccomp_version() + " or this kernel", rc);
+    return bit;
 }
+
+// The program libseccomp generates for `ctx` (seccomp_export_bpf(3) writes it to an fd; 2.5
+// has no in-memory export), read back through a second open of the memfd.
+std::vector<sock_filter> export_program(scmp_filter_ctx ctx, const std::string& at) {
+    const char* rule = "config-linux.md: seccomp, compiled to BPF before create makes anything";
+    unique_fd mem = sys::memfd_create("rung-seccomp-bpf", MFD_CLOEXEC, rule);
+    log::step(rule, "seccomp_export_bpf(", mem.get(), ")");
+    if (int rc = ::seccomp_export_bpf(ctx, mem.get()); rc < 0)
+        fail(at + ": libseccomp cannot generate the BPF program", rc);
+    std::string bytes = read_regular_file("/proc/self/fd/" + std::to_string(mem.get()));
+    if (bytes.empty() || bytes.size() % sizeof(sock_filter) != 0)
+        throw Error(at + ": libseccomp generated " + std::to_string(bytes.size()) +
+                    " bytes, not a BPF program");
+    // seccomp(2) takes at most BPF_MAXINSNS; its length field could not even hold 65536.
+    if (bytes.size() / sizeof(sock_filter) > BPF_MAXINSNS)
+        throw Error(at + ": libseccomp generated " +
+                    std::to_string(bytes.size() / sizeof(sock_filter)) +
+                    " BPF instructions: the kernel loads at most " + std::to_string(BPF_MAXINSNS));
+    std::vector<sock_filter> insns(bytes.size() / sizeof(sock_filter));
+    std::memcpy(insns.data(), bytes.data(), bytes.size());
+    return insns;
+}
+
+bool notifies(const Seccomp& p) {
+    return std::any_of(p.syscalls.begin(), p.syscalls.end(),
+                       [](const SeccompSyscall& s) { return s.action == "SCMP_ACT_NOTIFY"; });
+}
+
+struct ContextDeleter {
+    void operator()(void* ctx) const { ::seccomp_release(ctx); }
+};
 
 } // namespace
 
 struct Filter::Impl {
-    scmp_filter_ctx ctx = nullptr;
+    Program program;
     bool notifies = false;
     std::string listener_path, metadata;
     unique_fd listener;
     std::string message; // the container process state, sent with the notify fd
-    ~Impl() {
-        if (ctx) ::seccomp_release(ctx);
-    }
 };
 
 namespace {
@@ -175,9 +212,9 @@ Filter::Filter(const Seccomp& p) : impl_(std::make_unique<Impl>()) {
     uint32_t default_action = with_context(
         at + ".defaultAction", [&] { return action_of(p.default_action, p.default_errno_ret); });
     log::step("config-linux.md: seccomp, defaultAction", "seccomp_init(", p.default_action, ")");
-    impl_->ctx = ::seccomp_init(default_action);
-    if (!impl_->ctx) throw Error(at + ".defaultAction: libseccomp refuses " + p.default_action);
-    scmp_filter_ctx ctx = impl_->ctx;
+    std::unique_ptr<void, ContextDeleter> owned(::seccomp_init(default_action));
+    if (!owned) throw Error(at + ".defaultAction: libseccomp refuses " + p.default_action);
+    scmp_filter_ctx ctx = owned.get();
     // config.md, process.noNewPrivileges decides that, not libseccomp (which sets it by default).
     if (int rc = ::seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); rc < 0)
         fail(at + ": libseccomp cannot leave no_new_privs alone", rc);
@@ -187,8 +224,10 @@ Filter::Filter(const Seccomp& p) : impl_(std::make_unique<Impl>()) {
         int rc = ::seccomp_arch_add(ctx, arch);
         if (rc < 0 && rc != -EEXIST) fail(where + ": libseccomp cannot add it", rc); // native
     }
+    uint32_t flags = 0;
     for (size_t i = 0; i < p.flags.size(); ++i)
-        with_context(at + ".flags[" + std::to_string(i) + "]", [&] { set_flag(ctx, p.flags[i]); });
+        flags |= with_context(at + ".flags[" + std::to_string(i) + "]",
+                              [&] { return set_flag(ctx, p.flags[i]); });
     if (p.default_action == "SCMP_ACT_NOTIFY") // runc refuses it too
         throw Error(at + ".defaultAction: " + kNotifySendmsg + " (list the calls to notify)");
     for (size_t i = 0; i < p.syscalls.size(); ++i) {
@@ -201,6 +240,20 @@ Filter::Filter(const Seccomp& p) : impl_(std::make_unique<Impl>()) {
         throw Error(at + ": SCMP_ACT_NOTIFY: libseccomp " + libseccomp_version() +
                     " or this kernel cannot notify (API level " +
                     std::to_string(::seccomp_api_get()) + ", 5 needed)");
+    impl_->listener_path = p.listener_path;
+    impl_->metadata = p.listener_metadata;
+    // seccomp(2): a listener needs NEW_LISTENER; with TSYNC, TSYNC_ESRCH too, or the call could
+    // not return the fd (it returns a thread id when TSYNC fails). libseccomp's seccomp_load
+    // sets both the same way.
+    if (impl_->notifies) flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    if (impl_->notifies && (flags & SECCOMP_FILTER_FLAG_TSYNC))
+        flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+    impl_->program = {flags, export_program(ctx, at)};
+}
+
+Filter::Filter(const Seccomp& p, Program program) : impl_(std::make_unique<Impl>()) {
+    impl_->program = std::move(program);
+    impl_->notifies = notifies(p);
     impl_->listener_path = p.listener_path;
     impl_->metadata = p.listener_metadata;
 }
@@ -227,13 +280,15 @@ void Filter::connect_listener(pid_t pid, const std::string& state) {
 // config-linux.md, "Seccomp"; seccomp(2): SECCOMP_SET_MODE_FILTER. From here on every system
 // call of this process and its children goes through the filter.
 void Filter::load() {
-    log::step("config-linux.md: seccomp", "seccomp_load(): seccomp(SECCOMP_SET_MODE_FILTER",
-              impl_->notifies ? ", SECCOMP_FILTER_FLAG_NEW_LISTENER" : "", ")");
-    if (int rc = ::seccomp_load(impl_->ctx); rc < 0) fail("load the seccomp filter", rc);
+    const Program& prog = impl_->program;
+    int rc = sys::seccomp_set_filter(prog.flags, prog.insns.data(), prog.insns.size(),
+                                     "config-linux.md: seccomp");
+    // TSYNC without a listener: a positive result is a thread that could not be synchronised.
+    if (!impl_->notifies && rc != 0)
+        throw Error("load the seccomp filter: thread " + std::to_string(rc) +
+                    " cannot take it (SECCOMP_FILTER_FLAG_TSYNC)");
     if (!impl_->notifies) return;
-    int fd = ::seccomp_notify_fd(impl_->ctx);
-    if (fd < 0) fail("the seccomp notify fd", fd);
-    unique_fd notify(fd);
+    unique_fd notify(rc);
     // config-linux.md: exactly one container process state per connection, then closed; a
     // failure to send is an error.
     log::step("config-linux.md: seccomp, listenerPath",
@@ -241,6 +296,10 @@ void Filter::load() {
     send_fd(impl_->listener.get(), notify.get(), impl_->message,
             "send the seccomp notify fd to " + quote(impl_->listener_path));
     impl_->listener.reset();
+}
+
+const Program& Filter::program() const {
+    return impl_->program;
 }
 
 } // namespace rung::seccomp

@@ -15,9 +15,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/bpf.h>
+#include <linux/filter.h>
 #include <linux/keyctl.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
@@ -658,6 +660,46 @@ unique_fd bpf_prog_get_fd_by_id(uint32_t id, std::string_view rule) {
     long fd = bpf(BPF_PROG_GET_FD_BY_ID, attr);
     if (fd == -1) throw_errno("bpf BPF_PROG_GET_FD_BY_ID " + std::to_string(id));
     return unique_fd(static_cast<int>(fd));
+}
+
+// ---- seccomp ---------------------------------------------------------------------------------
+
+namespace {
+
+std::string seccomp_flags_string(unsigned int flags) {
+    static const std::pair<unsigned int, const char*> names[] = {
+        {SECCOMP_FILTER_FLAG_TSYNC, "SECCOMP_FILTER_FLAG_TSYNC"},
+        {SECCOMP_FILTER_FLAG_LOG, "SECCOMP_FILTER_FLAG_LOG"},
+        {SECCOMP_FILTER_FLAG_SPEC_ALLOW, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"},
+        {SECCOMP_FILTER_FLAG_NEW_LISTENER, "SECCOMP_FILTER_FLAG_NEW_LISTENER"},
+        {SECCOMP_FILTER_FLAG_TSYNC_ESRCH, "SECCOMP_FILTER_FLAG_TSYNC_ESRCH"},
+        {SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"}};
+    std::string out;
+    for (const auto& [bit, name] : names)
+        if (flags & bit) {
+            out += (out.empty() ? "" : "|") + std::string(name);
+            flags &= ~bit;
+        }
+    if (flags) out += (out.empty() ? "" : "|") + std::to_string(flags);
+    return out.empty() ? "0" : out;
+}
+
+} // namespace
+
+int seccomp_set_filter(unsigned int flags, const struct sock_filter* insns, size_t count,
+                       std::string_view rule) {
+    std::string f = seccomp_flags_string(flags);
+    log::step(rule, "seccomp(SECCOMP_SET_MODE_FILTER, ", f, ", {len ", count, "})");
+    if (count > USHRT_MAX) { // sock_fprog.len would truncate it: another, shorter program
+        errno = EINVAL;
+        return check(-1, "seccomp SECCOMP_SET_MODE_FILTER of " + std::to_string(count) +
+                             " instructions");
+    }
+    struct sock_fprog prog {};
+    prog.len = static_cast<unsigned short>(count);
+    prog.filter = const_cast<struct sock_filter*>(insns);
+    long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    return check(static_cast<int>(rc), "seccomp SECCOMP_SET_MODE_FILTER [" + f + "]");
 }
 
 // ---- Keys ------------------------------------------------------------------------------------

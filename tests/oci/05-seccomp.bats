@@ -258,3 +258,120 @@ deny_mkdir() {
     assert_output --partial "none.sock"
     assert_clean nobody
 }
+
+# The files of the seccomp cache in the state root (seccomp_cache.cpp), one a line.
+cache_entries() {
+    ls -A "$ROOT/.seccomp" 2>/dev/null || true
+}
+
+# debug_run ID SCRIPT: run SCRIPT in a container ID with --debug; its output and the narration.
+debug_run() {
+    update_config --arg s "$2" '.process.args = ["sh", "-c", $s]'
+    rung --debug run --bundle "$BUNDLE" "$1" 2>&1 </dev/null
+}
+
+@test "seccomp cache: compiled once per root, then reused by run and exec, and the filter still blocks" {
+    require_phase 5
+    local spec=$BATS_TEST_TMPDIR/spec
+    mkdir "$spec"
+    "$RUNG" spec --bundle "$spec"
+    set_seccomp "$(jq -c .linux.seccomp "$spec/config.json")"
+    # CAP_SYS_ADMIN, so that only seccomp stands in the way of mount.
+    local caps='["CAP_KILL", "CAP_SYS_ADMIN"]'
+    update_config --argjson c "$caps" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c}'
+    local script='mount -t tmpfs none /tmp && echo mounted; echo ran'
+    local cached='hit ".*/[.]seccomp/[0-9a-f]{16}": the same key, byte for byte'
+
+    run debug_run c1 "$script"
+    assert_success
+    assert_line ran
+    refute_line mounted
+    assert_line --partial "mount: permission denied"
+    assert_output --regexp 'miss .*/[.]seccomp/[0-9a-f]{16}": no entry; compile the profile'
+    run cache_entries
+    assert_equal "${#lines[@]}" 1
+    local entry=$ROOT/.seccomp/${lines[0]}
+    [[ $(stat -c %a "$ROOT/.seccomp") == 700 && $(stat -c %a "$entry") == 600 ]]
+
+    # Second run: from the cache, not compiled, and mount still refused.
+    run debug_run c2 "$script"
+    assert_line ran
+    refute_line mounted
+    assert_line --partial "mount: permission denied"
+    assert_output --regexp "$cached"
+    refute_output --partial "seccomp_rule_add"
+    run cache_entries
+    assert_equal "${#lines[@]}" 1
+
+    # rung exec takes the container's filter from the same cache.
+    update_config '.process.args = ["sleep", "100"]'
+    rung create --bundle "$BUNDLE" ex >/dev/null 2>&1 </dev/null
+    rung start ex
+    run rung --debug exec ex sh -c "$script"
+    assert_line ran
+    refute_line mounted
+    assert_output --regexp "$cached"
+
+    # list shows containers, not the cache; delete of every container leaves the cache alone.
+    run rung list -q
+    assert_output ex
+    run rung list
+    refute_output --partial seccomp
+    rung delete --force ex
+    run ls -A "$ROOT"
+    assert_output .seccomp
+    run cache_entries
+    assert_equal "${#lines[@]}" 1
+}
+
+@test "seccomp cache: an entry keyed for another profile is not used; a changed profile adds one" {
+    require_phase 5
+    local spec=$BATS_TEST_TMPDIR/spec
+    mkdir "$spec"
+    "$RUNG" spec --bundle "$spec"
+    local strict allow='{"defaultAction": "SCMP_ACT_ALLOW"}'
+    strict=$(jq -c .linux.seccomp "$spec/config.json")
+    local caps='["CAP_KILL", "CAP_SYS_ADMIN"]'
+    update_config --argjson c "$caps" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c}'
+    local script='mount -t tmpfs none /tmp && echo mounted; echo ran'
+
+    set_seccomp "$strict"
+    run debug_run s1 "$script"
+    refute_line mounted
+    local strict_entry
+    strict_entry=$ROOT/.seccomp/$(cache_entries)
+    # A changed profile: a second entry, and its filter lets mount through.
+    set_seccomp "$allow"
+    run debug_run a1 "$script"
+    assert_line mounted
+    assert_output --partial "miss"
+    run cache_entries
+    assert_equal "${#lines[@]}" 2
+    local allow_entry
+    allow_entry=$(for e in $(cache_entries); do [[ $ROOT/.seccomp/$e == "$strict_entry" ]] || echo "$ROOT/.seccomp/$e"; done)
+
+    # What a colliding hash would do: the strict profile's file holds the allow-all profile's
+    # key and program. The key bytes differ, so it is a miss: the strict filter is compiled,
+    # mount is still refused, and the entry is rewritten.
+    cp "$allow_entry" "$strict_entry"
+    set_seccomp "$strict"
+    run debug_run s2 "$script"
+    assert_line ran
+    refute_line mounted
+    assert_line --partial "mount: permission denied"
+    assert_output --partial "an entry of another key or corrupt; compile the profile"
+    run cmp -s "$allow_entry" "$strict_entry"
+    assert_failure
+    # A tampered byte in the key: a miss too.
+    perl -0777 -pi -e 's/"defaultAction":"SCMP_ACT_ERRNO"/"defaultAction":"SCMP_ACT_ALLOX"/' "$strict_entry"
+    grep -q SCMP_ACT_ALLOX "$strict_entry"
+    run debug_run s3 "$script"
+    refute_line mounted
+    assert_output --partial "an entry of another key or corrupt"
+    # Rewritten: the next run hits.
+    run debug_run s4 "$script"
+    refute_line mounted
+    assert_output --partial "the same key, byte for byte"
+    run cache_entries
+    assert_equal "${#lines[@]}" 2
+}

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -434,7 +435,9 @@ std::pair<unique_fd, unique_fd> socketpair(std::string_view rule) {
 }
 
 unique_fd memfd_create(const std::string& name, unsigned int flags, std::string_view rule) {
-    record("memfd_create", {name}, flags, rule, "memfd_create " + quote(name));
+    std::string what = "memfd_create " + quote(name);
+    if (record("memfd_create", {name}, flags, rule, what))
+        return unique_fd(check(::memfd_create(name.c_str(), flags), what));
     return fake_sys::some_fd();
 }
 
@@ -450,6 +453,16 @@ int get_seals(int fd, std::string_view rule) {
 size_t sendfile(int out_fd, int in_fd, size_t count, std::string_view rule) {
     record("sendfile", {num(out_fd), num(in_fd)}, count, rule, "copy " + num(in_fd));
     return 0;
+}
+
+// ---- seccomp ---------------------------------------------------------------------------------
+
+int seccomp_set_filter(unsigned int flags, const struct sock_filter*, size_t count,
+                       std::string_view rule) {
+    record("seccomp_set_filter", {num(static_cast<long long>(count))}, flags, rule,
+           "seccomp SECCOMP_SET_MODE_FILTER");
+    // With a listener the kernel returns the notify fd.
+    return (flags & (1U << 3)) ? fake_sys::some_fd().release() : 0;
 }
 
 // ---- Keys ------------------------------------------------------------------------------------

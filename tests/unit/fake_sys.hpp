@@ -33,6 +33,7 @@
 // the test lets that call through: fake_sys::pass_through("symlink") records each symlink and
 // also makes it. Only the file calls a test can make without root, inside its TempDir, can pass
 // through: open, openat, openat2, mkdir, mkdirat, mkfifo, chmod, symlink, unlink, unlinkat, rmdir,
+// memfd_create (a real anonymous file: seccomp.cpp writes the compiled filter into one),
 // and mknod, which makes an empty regular file in place of the node.
 // An open, openat or openat2 with O_PATH only looks, so it is always made. A path through a held fd
 // ("/proc/self/fd/7/null", phase 5) is recorded as the path the fd names ("/tmp/t/dev/null").

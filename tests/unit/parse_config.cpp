@@ -1,5 +1,6 @@
 // parse_config FILE: what create does with a config.json before it makes anything, in phase 5:
-// parse it into the model (spec.cpp) and compile its linux.seccomp (seccomp.cpp). Nothing is
+// parse it into the model (spec.cpp) and compile its linux.seccomp to BPF (seccomp.cpp), as on a
+// cache miss (the cache itself is not used: seccomp_cache.cpp). Nothing is
 // loaded or created. parse_budget.sh counts the instructions of both under callgrind.
 #include "rung/error.hpp"
 #include "rung/json.hpp"

@@ -1,12 +1,21 @@
-// Phase 5's linux.seccomp: the profile translated for libseccomp (seccomp.cpp), and `rung spec`'s
-// default profile (seccomp_default.cpp). Compiling touches no kernel, so no root is needed.
+// Phase 5's linux.seccomp: the profile translated for libseccomp and compiled to BPF (seccomp.cpp),
+// the cache of compiled filters (seccomp_cache.cpp), and `rung spec`'s default profile
+// (seccomp_default.cpp). Compiling touches no kernel, so no root is needed.
 #include "rung/error.hpp"
+#include "rung/file.hpp"
 #include "seccomp.hpp"
 #include "spec.hpp"
+#include "temp_dir.hpp"
 
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/stat.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <doctest/doctest.h>
+#include <filesystem>
 #include <set>
 
 using namespace rung;
@@ -117,4 +126,158 @@ TEST_CASE("seccomp: rung spec's default profile compiles and keeps the dangerous
                              "pivot_root", "open_by_handle_at", "clone", "clone3", "fsopen",
                              "init_module", "kexec_load", "reboot", "userfaultfd"})
         CHECK_MESSAGE(!allowed.count(name), name);
+}
+
+// ---- The program, its flags, and the cache of compiled filters (seccomp_cache.cpp) ----
+
+namespace {
+
+const char* kDenyMkdir = R"({"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]})";
+const char* kDenyRmdir = R"({"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["rmdir"], "action": "SCMP_ACT_ERRNO"}]})";
+
+bool same_program(const seccomp::Program& a, const seccomp::Program& b) {
+    return a.flags == b.flags && a.insns.size() == b.insns.size() &&
+           std::memcmp(a.insns.data(), b.insns.data(), a.insns.size() * sizeof(sock_filter)) == 0;
+}
+
+std::vector<std::string> entries(const std::string& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        names.push_back(e.path().filename());
+    return names;
+}
+
+mode_t mode_of(const std::string& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+}
+
+} // namespace
+
+TEST_CASE("seccomp: the program carries seccomp(2)'s flags as the profile and its rules ask") {
+    CHECK(seccomp::Filter(profile(kDenyMkdir)).program().flags == 0);
+    CHECK_FALSE(seccomp::Filter(profile(kDenyMkdir)).program().insns.empty());
+    Seccomp p = profile(R"({"defaultAction": "SCMP_ACT_ALLOW", "flags": [
+        "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
+        "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]})");
+    CHECK(seccomp::Filter(p).program().flags ==
+          (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW));
+    if (::seccomp_api_get() >= 5) {
+        Seccomp n = profile(R"({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/a.sock",
+            "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]})");
+        CHECK(seccomp::Filter(n).program().flags == SECCOMP_FILTER_FLAG_NEW_LISTENER);
+        n.flags = {"SECCOMP_FILTER_FLAG_TSYNC"}; // as libseccomp: TSYNC_ESRCH, so the fd returns
+        CHECK(seccomp::Filter(n).program().flags ==
+              (SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC |
+               SECCOMP_FILTER_FLAG_TSYNC_ESRCH));
+    }
+}
+
+TEST_CASE("seccomp cache: the key follows the profile, and names its file") {
+    auto key = seccomp::cache_key(profile(kDenyMkdir));
+    REQUIRE(key);
+    CHECK(seccomp::cache_key(profile(kDenyMkdir)) == key);
+    CHECK(seccomp::cache_key(profile(kDenyRmdir)) != key);
+    Seccomp errno_ret = profile(kDenyMkdir);
+    errno_ret.syscalls[0].errno_ret = 13;
+    CHECK(seccomp::cache_key(errno_ret) != key);
+    Seccomp flagged = profile(kDenyMkdir);
+    flagged.flags = {"SECCOMP_FILTER_FLAG_LOG"};
+    CHECK(seccomp::cache_key(flagged) != key);
+    // What the program depends on besides the profile is in the key too.
+    json k = json::parse(*key);
+    CHECK(k.contains("libseccomp"));
+    CHECK(k["api"] == ::seccomp_api_get());
+    CHECK(k["arch"] == ::seccomp_arch_native());
+    CHECK_FALSE(k["kernel"].get<std::string>().empty());
+    CHECK(seccomp::entry_name(*key).size() == 16);
+    CHECK(seccomp::entry_name(*key) !=
+          seccomp::entry_name(*seccomp::cache_key(profile(kDenyRmdir))));
+}
+
+TEST_CASE("seccomp cache: an entry round-trips; a short, corrupt or other-keyed one is a miss") {
+    std::string key = *seccomp::cache_key(profile(kDenyMkdir));
+    seccomp::Program program = seccomp::Filter(profile(kDenyMkdir)).program();
+    program.flags = SECCOMP_FILTER_FLAG_LOG;
+    std::string entry = seccomp::encode_entry(key, program);
+    auto back = seccomp::decode_entry(entry, key);
+    REQUIRE(back);
+    CHECK(same_program(*back, program));
+    CHECK_FALSE(seccomp::decode_entry("", key));
+    CHECK_FALSE(seccomp::decode_entry(entry.substr(0, entry.size() - 1), key)); // short
+    CHECK_FALSE(seccomp::decode_entry(entry + "x", key));                       // trailing bytes
+    CHECK_FALSE(seccomp::decode_entry(entry.substr(0, 30), key));
+    std::string bad_magic = entry;
+    bad_magic[0] = 'R';
+    CHECK_FALSE(seccomp::decode_entry(bad_magic, key));
+    // The same hash (the file name) is not enough: the key bytes must be the same.
+    std::string other = key;
+    other[other.size() / 2] ^= 1;
+    CHECK_FALSE(seccomp::decode_entry(entry, other));
+    CHECK_FALSE(seccomp::decode_entry(seccomp::encode_entry(other, program), key));
+    CHECK_FALSE(seccomp::decode_entry(seccomp::encode_entry(key + " ", program), key));
+}
+
+TEST_CASE("seccomp cache: a miss compiles and writes the entry, a hit reads it back") {
+    TempDir root;
+    std::string dir = root.path + "/.seccomp";
+    std::string name = seccomp::entry_name(*seccomp::cache_key(profile(kDenyMkdir)));
+    seccomp::Program compiled = seccomp::cached_filter(profile(kDenyMkdir), root.path).program();
+    CHECK(entries(dir) == std::vector<std::string>{name});
+    CHECK(mode_of(dir) == 0700);
+    CHECK(mode_of(dir + "/" + name) == 0600);
+    CHECK(same_program(seccomp::cached_filter(profile(kDenyMkdir), root.path).program(), compiled));
+    CHECK(same_program(seccomp::Filter(profile(kDenyMkdir)).program(), compiled));
+
+    // An entry under the right name with another key's bytes (a collision) is not used: the
+    // profile is compiled again and the entry rewritten.
+    std::string rmdir_key = *seccomp::cache_key(profile(kDenyRmdir));
+    seccomp::Program rmdir_program = seccomp::Filter(profile(kDenyRmdir)).program();
+    REQUIRE_FALSE(same_program(rmdir_program, compiled));
+    write_file(dir + "/" + name, seccomp::encode_entry(rmdir_key, rmdir_program), 0600);
+    CHECK(same_program(seccomp::cached_filter(profile(kDenyMkdir), root.path).program(), compiled));
+    CHECK(seccomp::decode_entry(read_file(dir + "/" + name),
+                                *seccomp::cache_key(profile(kDenyMkdir))));
+    // Garbage in the entry: a miss too.
+    write_file(dir + "/" + name, "garbage", 0600);
+    CHECK(same_program(seccomp::cached_filter(profile(kDenyMkdir), root.path).program(), compiled));
+    CHECK(seccomp::decode_entry(read_file(dir + "/" + name),
+                                *seccomp::cache_key(profile(kDenyMkdir))));
+    // Another profile, another entry.
+    seccomp::cached_filter(profile(kDenyRmdir), root.path);
+    CHECK(entries(dir).size() == 2);
+    // A profile that does not compile is never cached.
+    CHECK_THROWS_AS(seccomp::cached_filter(profile(R"({"defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["no_such_call"], "action": "SCMP_ACT_ERRNO"}]})"),
+                                           root.path),
+                    Error);
+    CHECK(entries(dir).size() == 2);
+}
+
+TEST_CASE("seccomp cache: at most 64 entries, the oldest by mtime goes first") {
+    TempDir root;
+    std::string dir = root.path + "/.seccomp";
+    std::filesystem::create_directory(dir);
+    auto now = std::filesystem::file_time_type::clock::now();
+    for (int i = 0; i < 64; ++i) {
+        std::string path = dir + "/old" + std::to_string(i);
+        write_file(path, "x", 0600);
+        std::filesystem::last_write_time(path, now - std::chrono::hours(100 - i));
+    }
+    seccomp::cached_filter(profile(kDenyMkdir), root.path);
+    std::vector<std::string> names = entries(dir);
+    CHECK(names.size() == 64);
+    CHECK(std::count(names.begin(), names.end(), "old0") == 0); // the oldest
+    CHECK(std::count(names.begin(), names.end(), "old1") == 1);
+    CHECK(std::count(names.begin(), names.end(),
+                     seccomp::entry_name(*seccomp::cache_key(profile(kDenyMkdir)))) == 1);
+}
+
+TEST_CASE("seccomp cache: a cache that cannot be written costs the compile, not the create") {
+    TempDir root;
+    write_file(root.path + "/.seccomp", "not a directory", 0600);
+    CHECK_FALSE(seccomp::cached_filter(profile(kDenyMkdir), root.path).program().insns.empty());
 }

@@ -1,13 +1,16 @@
 // Phase 5's process security steps that need no root: capability names and sets, rlimit names
-// and checks, and the exact prctl(2)/setrlimit(2) calls, against the fake sys.
+// and checks, and the exact prctl(2)/setrlimit(2)/seccomp(2) calls, against the fake sys.
 #include "capabilities.hpp"
 #include "error_of.hpp"
 #include "fake_sys.hpp"
 #include "rlimits.hpp"
 #include "rung/error.hpp"
+#include "seccomp.hpp"
+#include "spec.hpp"
 
 #include <doctest/doctest.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -120,4 +123,25 @@ TEST_CASE("apply_rlimits: one setrlimit each, soft and hard as given") {
     CHECK(calls[0].flags == RLIMIT_NOFILE);
     CHECK(calls[0].args == std::vector<std::string>{"RLIMIT_NOFILE", "100", "200"});
     CHECK(calls[0].rule == "config.md: process.rlimits");
+}
+
+// config-linux.md, seccomp: the compiled program goes on with one seccomp(2) call, with the
+// flags the profile asks for (nothing of libseccomp's own seccomp_load).
+TEST_CASE("seccomp: load() is one seccomp(SECCOMP_SET_MODE_FILTER) with the profile's flags") {
+    fake_sys::reset();
+    fake_sys::pass_through("memfd_create"); // the compiler writes the program into one
+    json config = json::parse(R"({"ociVersion": "1.2.0", "process": {"args": ["sh"], "cwd": "/",
+        "user": {"uid": 0, "gid": 0}}, "root": {"path": "rootfs"}, "linux": {"seccomp": {
+        "defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG",
+        "SECCOMP_FILTER_FLAG_SPEC_ALLOW"], "syscalls": [{"names": ["mkdir"],
+        "action": "SCMP_ACT_ERRNO"}]}}})");
+    seccomp::Filter filter(*parse_spec(config).linux.seccomp);
+    filter.load();
+    auto loads = fake_sys::calls_named("seccomp_set_filter");
+    REQUIRE(loads.size() == 1);
+    CHECK(loads[0].flags == (SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW));
+    CHECK(loads[0].args == std::vector<std::string>{std::to_string(filter.program().insns.size())});
+    CHECK(loads[0].rule == "config-linux.md: seccomp");
+    // Nothing but the load touches the kernel when it happens (the memfd was at compile).
+    CHECK(fake_sys::call_names() == std::vector<std::string>{"memfd_create", "seccomp_set_filter"});
 }

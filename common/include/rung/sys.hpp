@@ -35,6 +35,7 @@
 #include <vector>
 
 struct bpf_insn;
+struct sock_filter;
 struct winsize;
 
 namespace rung::sys {
@@ -210,6 +211,15 @@ std::vector<uint32_t> bpf_prog_query(int target_fd, uint32_t attach_type,
                                      std::string_view rule = {});
 // bpf(2) BPF_PROG_GET_FD_BY_ID: an fd (CLOEXEC) for the program with that id.
 unique_fd bpf_prog_get_fd_by_id(uint32_t id, std::string_view rule = {});
+
+// ---- seccomp (phase 5: linux.seccomp) --------------------------------------------------------
+
+// seccomp(2) SECCOMP_SET_MODE_FILTER: install the classic BPF program `insns` (`count`
+// instructions, as libseccomp's seccomp_export_bpf() writes them) on the calling thread, with
+// `flags` (SECCOMP_FILTER_FLAG_*). Needs no_new_privs or CAP_SYS_ADMIN. Returns seccomp(2)'s
+// result: with SECCOMP_FILTER_FLAG_NEW_LISTENER the notify fd (CLOEXEC), otherwise 0.
+int seccomp_set_filter(unsigned int flags, const struct sock_filter* insns, size_t count,
+                       std::string_view rule = {});
 
 // ---- Keys (phase 5: the session keyring) -----------------------------------------------------
 
