@@ -1,4 +1,4 @@
-// hooks: fork, feed the state on stdin, wait with a timeout.
+// hooks: fork, feed the state on stdin, keep the output, wait with a timeout.
 #include "hooks.hpp"
 
 #include "process.hpp"
@@ -32,15 +32,50 @@ unique_fd state_on_stdin(const std::string& state_json) {
     return fd;
 }
 
+// config.md says nothing of a hook's output. runc keeps it, drops it when the hook succeeds and
+// adds it to the error when it fails ("..., stdout: ..., stderr: ..."): the one line an engine
+// shows then says why. So does rung: stdout and stderr go to memfds (no pipe to drain, so a
+// chatty hook cannot block), read back only on failure, the last kHookOutputMax bytes of each.
+constexpr size_t kHookOutputMax = 4096;
+
+unique_fd output_memfd(const char* name) {
+    unique_fd fd(::memfd_create(name, MFD_CLOEXEC));
+    if (!fd) throw_errno(std::string("memfd_create for the hook's ") + name);
+    return fd;
+}
+
+// `reason`, then each non-empty output quoted (rung/error.hpp: a newline cannot start a line).
+std::string with_output(std::string reason, int out, int err) {
+    for (auto [name, fd] : {std::pair{"stdout", out}, std::pair{"stderr", err}}) {
+        off_t size = ::lseek(fd, 0, SEEK_END);
+        if (size <= 0) continue;
+        off_t from = std::max<off_t>(0, size - static_cast<off_t>(kHookOutputMax));
+        std::string text(static_cast<size_t>(size - from), '\0');
+        ssize_t n = ::pread(fd, text.data(), text.size(), from);
+        text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+        while (!text.empty() && text.back() == '\n')
+            text.pop_back();
+        if (!text.empty()) reason += std::string(", ") + name + ": " + quote(text);
+    }
+    return reason;
+}
+
+// fd becomes the child's `target` (0, 1 or 2), without CLOEXEC.
+void install_fd(int fd, int target, const char* what) {
+    if (fd == target)
+        check(::fcntl(fd, F_SETFD, 0), std::string("fcntl the hook's ") + what);
+    else
+        check(::dup2(fd, target), std::string("dup2 the hook's ") + what);
+}
+
 // In the forked child. Its errors travel as init's do (rung/sync.hpp): one error frame on
 // `sync_fd`, whose CLOEXEC end a successful execve closes, so the runtime reads EOF instead.
-[[noreturn]] void exec_hook(const Hook& h, int stdin_fd, int sync_fd) {
+[[noreturn]] void exec_hook(const Hook& h, int stdin_fd, int out_fd, int err_fd, int sync_fd) {
     try {
         check(::setpgid(0, 0), "setpgid"); // a group of its own, which a timeout kills whole
-        if (stdin_fd == STDIN_FILENO)
-            check(::fcntl(stdin_fd, F_SETFD, 0), "fcntl the hook's stdin");
-        else
-            check(::dup2(stdin_fd, STDIN_FILENO), "dup2 the hook's stdin"); // not CLOEXEC
+        install_fd(stdin_fd, STDIN_FILENO, "stdin");
+        install_fd(out_fd, STDOUT_FILENO, "stdout");
+        install_fd(err_fd, STDERR_FILENO, "stderr");
         execute(h.path, h.args.empty() ? std::vector<std::string>{h.path} : h.args, h.env);
     } catch (const std::exception& e) {
         sync::send_error(sync_fd, e);
@@ -94,16 +129,24 @@ void run_hook(const Hook& h, const std::string& stage, const std::string& state_
     log::trace("runtime", "config.md: hooks, " + stage, "exec hook ", quote(h.path),
                " with the state on stdin");
     unique_fd state = state_on_stdin(state_json);
+    unique_fd out = output_memfd("stdout"), err = output_memfd("stderr");
     auto [ours, theirs] = sys::socketpair("config.md: hooks, the hook's errors");
     pid_t pid = check(::fork(), "fork");
-    if (pid == 0) exec_hook(h, state.get(), theirs.get());
+    if (pid == 0) exec_hook(h, state.get(), out.get(), err.get(), theirs.get());
     ::setpgid(pid, pid); // as the child does: whichever runs first, the group exists after fork
     theirs.reset();
     check_hook_started(pid, ours.get());
-    int status = wait_hook(pid, h);
+    int status;
+    try {
+        status = wait_hook(pid, h);
+    } catch (const Error& e) {
+        throw Error(with_output(e.what(), out.get(), err.get()));
+    }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
-    if (WIFEXITED(status)) throw Error("exit status " + std::to_string(WEXITSTATUS(status)));
-    throw Error(std::string("killed by signal ") + strsignal(WTERMSIG(status)));
+    std::string reason = WIFEXITED(status)
+                             ? "exit status " + std::to_string(WEXITSTATUS(status))
+                             : std::string("killed by signal ") + strsignal(WTERMSIG(status));
+    throw Error(with_output(reason, out.get(), err.get()));
 }
 
 // How a failure names the hook: its stage, its index in config.json's list, and its path, as in

@@ -3,6 +3,8 @@
 #include "rung/error.hpp"
 #include "rung/file.hpp"
 
+#include <cstdio>
+
 namespace rung {
 namespace {
 
@@ -33,6 +35,23 @@ void reject_nul(const json& j, const std::string& where, const std::string& disp
     }
 }
 
+// nlohmann's message quotes the bytes it read last. It writes control bytes as <U+001B>, but a
+// byte of 0x80 or more raw: a config.json holding 0xff put it on the terminal and into the JSON
+// log, which is then not UTF-8. Every byte outside printable ASCII becomes \xNN.
+std::string printable(std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 json read_json_file(const std::string& path, const std::string& display_name) {
@@ -58,7 +77,8 @@ json parse_json(const std::string& text, const std::string& display_name) {
         // tests/fuzz/state.cpp), and must name the file too.
         std::string what = e.what();
         auto pos = what.find("] ");
-        throw Error(display_name + ": " + (pos == std::string::npos ? what : what.substr(pos + 2)));
+        throw Error(display_name + ": " +
+                    printable(pos == std::string::npos ? what : what.substr(pos + 2)));
     }
     reject_nul(doc, "", display_name);
     return doc;

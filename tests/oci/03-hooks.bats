@@ -156,10 +156,9 @@ logged_stages() {
             '.hooks[$s] = [{path: $p}] | .hooks.poststop = [{path: $pp}]'
         run_to_file rung create --bundle "$BUNDLE" failing
         assert_failure
-        # The hook's own stderr, then rung's one line.
-        assert_line --index 0 "hook failing"
-        assert_equal "${#lines[@]}" 2
-        assert_line --index 1 --regexp "^rung: create: .*$stage hook\\[0\\] \"$BATS_TEST_TMPDIR/fail.sh\": exit status 3$"
+        # One line, ending in the hook's stderr, as runc's error does.
+        one_line
+        assert_output --regexp "^rung: create: .*$stage hook\\[0\\] \"$BATS_TEST_TMPDIR/fail.sh\": exit status 3, stderr: \"hook failing\"$"
         assert_clean failing
         # runtime.md: "stop the container, and continue the lifecycle at step 12": destroyed,
         # then the poststop hooks.
@@ -241,9 +240,42 @@ logged_stages() {
     assert_equal "$(jq -r .status "$BATS_TEST_TMPDIR/poststop.sh.state")" stopped
 }
 
+@test "a hook's output is kept: dropped when it succeeds, its tail ends the error when it fails" {
+    require_phase 3
+    # runc's rule (libcontainer's hook Command.Run): stdout and stderr are buffered, dropped on
+    # success, and appended to the error of a failure, which is the line an engine shows.
+    write_script "$BATS_TEST_TMPDIR/chatty.sh" 'echo "said on stdout"' 'echo "said on stderr" >&2'
+    write_script "$BATS_TEST_TMPDIR/fail.sh" 'echo "first"' 'echo "second"' \
+        'head -c 10000 /dev/zero | tr "\\0" x >&2' 'echo "the reason" >&2' 'exit 7'
+    update_config --arg p "$BATS_TEST_TMPDIR/chatty.sh" '.hooks.createRuntime = [{path: $p}]'
+    set_args true
+    run_to_file rung create --bundle "$BUNDLE" quiet
+    assert_success
+    assert_output ""
+    rung delete --force quiet
+    update_config --arg p "$BATS_TEST_TMPDIR/fail.sh" '.hooks.createRuntime += [{path: $p}]'
+    run_to_file rung create --bundle "$BUNDLE" loud
+    assert_failure
+    one_line
+    # Both outputs, quoted (a newline is \x0a: it cannot start a line of its own), stdout
+    # first; of 10 KB on stderr only the last 4 KiB, which hold the reason.
+    assert_output --regexp "createRuntime hook\\[1\\] \"$BATS_TEST_TMPDIR/fail.sh\": exit status 7, stdout: \"first\\\\x0asecond\", stderr: \"x+the reason\"$"
+    local stderr=${output#*stderr: \"}
+    assert [ "${#stderr}" -lt 4200 ]
+    assert_clean loud
+    # A hook killed by its timeout says what it wrote before it was.
+    write_script "$BATS_TEST_TMPDIR/hang.sh" 'echo "waiting for the network" >&2' 'exec sleep 1000'
+    update_config --arg p "$BATS_TEST_TMPDIR/hang.sh" '.hooks.createRuntime = [{path: $p, timeout: 1}]'
+    run_to_file rung create --bundle "$BUNDLE" slow
+    assert_failure
+    one_line
+    assert_output --partial 'timed out after 1s, stderr: "waiting for the network"'
+    assert_clean slow
+}
+
 @test "a failing poststop hook is a warning; delete succeeds and the next hook still runs" {
     require_phase 3
-    write_script "$BATS_TEST_TMPDIR/fail.sh" 'exit 5'
+    write_script "$BATS_TEST_TMPDIR/fail.sh" 'echo "cannot reach the network" >&2' 'exit 5'
     write_script "$BATS_TEST_TMPDIR/ok.sh" 'touch "$0.ran"'
     update_config --arg p "$BATS_TEST_TMPDIR/fail.sh" --arg q "$BATS_TEST_TMPDIR/ok.sh" \
         '.hooks.poststop = [{path: $p}, {path: $q}]'
@@ -252,7 +284,7 @@ logged_stages() {
     run rung delete --force warned
     assert_success
     one_line
-    assert_output "rung: warning: poststop hook[0] \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5"
+    assert_output "rung: warning: poststop hook[0] \"$BATS_TEST_TMPDIR/fail.sh\": exit status 5, stderr: \"cannot reach the network\""
     [[ ! -e $ROOT/warned ]]
     [[ -e $BATS_TEST_TMPDIR/ok.sh.ran ]]
 }

@@ -115,6 +115,10 @@ run_row() {
             problems+="$row: $lines lines, not one: $(head -c 300 "$OUT" | paste -sd'|')"$'\n'
         elif ! grep -qE -- "$expect" "$OUT"; then
             problems+="$row: no \"$expect\" in: $(cat "$OUT")"$'\n'
+        elif LC_ALL=C grep -q '[[:cntrl:]]' "$OUT" || ! iconv -f UTF-8 -t UTF-8 "$OUT" >/dev/null 2>&1; then
+            # The line goes to a terminal and into a JSON log: a control byte, or a byte that is
+            # not UTF-8, from the input is escaped, never echoed.
+            problems+="$row: a control byte or invalid UTF-8: $(od -An -c "$OUT" | paste -sd' ')"$'\n'
         fi
         if ! wait_for nothing_left "$id" "$WORK"; then
             problems+="$row: left $(leftovers "$id" "$WORK" | paste -sd,)"$'\n'

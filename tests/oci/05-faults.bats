@@ -75,6 +75,11 @@ leftovers() {
     if pgrep -f -- "[-]-root $ROOT .* $id\$|[s]leep $NAP\$" >/dev/null; then echo "processes"; fi
 }
 
+# status_is ID STATUS: `state ID` says STATUS now (for wait_for).
+status_is() {
+    [[ $(timeout 30 "$RUNG" --root "$ROOT" state "$1" | jq -r .status) == "$2" ]]
+}
+
 no_leftovers() {
     [[ -z $(leftovers "$1") ]]
 }
@@ -102,8 +107,9 @@ one_fault() {
             if [[ $inject != "$failing" && $mode == kill && $status == 0 ]]; then
                 # init killed past the start byte: its FIFO closes as an execve would close it,
                 # and start returns as runc's does (it does not wait for the execve). The
-                # container is stopped.
-                [[ $(timeout 30 "$RUNG" --root "$ROOT" state "$id" | jq -r .status) == stopped ]] ||
+                # container is stopped once the kernel has finished init's exit, which may come
+                # a moment after its FIFO closed.
+                wait_for status_is "$id" stopped ||
                     echo "$point:$mode: start succeeded and the container is not stopped"
             elif ((status == 0)); then
                 echo "$point:$mode: $cmd succeeded"

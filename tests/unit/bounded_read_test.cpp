@@ -113,6 +113,12 @@ TEST_CASE(
     // no file named.
     CHECK_THROWS_WITH_AS(parse_json(R"({"a": 1e999})", "config.json"),
                          "config.json: number overflow parsing '1e999'", Error);
+    // The bytes nlohmann quotes from the input come out escaped, never raw: 0xff (by rung), or an
+    // escape sequence that would drive the terminal (by nlohmann itself).
+    CHECK_THROWS_WITH_AS(parse_json("{\"x\": \xff}", "config.json"),
+                         doctest::Contains("last read: '\"x\": \\xff'"), Error);
+    CHECK_THROWS_WITH_AS(parse_json("{\"x\": \x1b[2J}", "config.json"),
+                         doctest::Contains("last read: '\"x\": <U+001B>'"), Error);
 
     REQUIRE(::pipe(fds) == 0);
     unique_fd r2(fds[0]), w2(fds[1]);
