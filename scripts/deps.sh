@@ -16,7 +16,8 @@
 #                tests/interop/cri/node_modules, again only when the lock file changed
 #
 # clang and libclang-rt-dev (the ASan, UBSan and libFuzzer runtimes, which clang only
-# recommends) build the sanitizer tree, scripts/build-asan.sh.
+# recommends) build the sanitizer tree, scripts/build-asan.sh. gnuplot-nox draws the run
+# diagrams of docs/img (scripts/run-diagram, called by scripts/doc-test.sh --update).
 #
 # Runs `apt-get update` only when something must be installed, and waits for a held dpkg lock
 # (another apt, unattended-upgrades) instead of failing.
@@ -24,7 +25,8 @@ set -euo pipefail
 
 packages=(g++ cmake make pkg-config libcli11-dev nlohmann-json3-dev libcap-dev libseccomp-dev
     doctest-dev bats bats-support bats-assert bats-file jq busybox-static clang-format iproute2
-    procps util-linux shellcheck strace python3-jsonschema uidmap valgrind clang libclang-rt-dev)
+    procps util-linux shellcheck strace python3-jsonschema uidmap valgrind clang libclang-rt-dev
+    gnuplot-nox)
 [[ ${1:-} == --interop ]] && packages=(podman uidmap slirp4netns containerd)
 if [[ ${1:-} == --interop ]] && ! { command -v node && command -v npm; } >/dev/null; then
     packages+=(nodejs npm)
